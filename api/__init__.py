@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI): /ask, /search, /health and a small question page."""

@@ -1,0 +1,125 @@
+"""Extractive grounded answerer: no LLM, so every sentence is verbatim from a cited passage.
+
+Sentences of the top passages are scored against the question (embedding cosine plus
+query-term coverage); the best few, without near-duplicates, become the answer, each
+citing the passage it came from. Weak retrieval or no good sentence -> abstain.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from generation.grounding import check_grounding
+from generation.sentences import split_sentences
+from medcite.errors import GroundingError
+from medcite.settings import Settings
+from medcite.types import Answer, AnswerSentence, Hit, Reference
+from retrieval.embedder import Embedder
+from retrieval.terms import tokenize
+
+log = logging.getLogger(__name__)
+
+ABSTAIN_WEAK = (
+    "The indexed guidelines do not contain enough evidence to answer this question "
+    "(best passage relevance {score:.2f}, below the {threshold:.2f} threshold). "
+    "No answer is given rather than one that is not supported."
+)
+ABSTAIN_NO_SENTENCE = (
+    "The retrieved guideline passages mention the topic but no sentence in them answers "
+    "the question directly; no answer is given rather than one that is not supported."
+)
+ABSTAIN_NO_HITS = "No guideline passage matches this question; the index may not cover the topic."
+
+_MIN_WORDS, _MAX_WORDS = 5, 90
+_NEAR_DUPLICATE = 0.92
+_PASSAGES_READ = 5
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    text: str
+    hit: Hit
+    score: float
+    vector: np.ndarray
+
+
+def coverage(question_terms: set[str], text: str) -> float:
+    """Share of the question's content terms that occur in `text`."""
+    if not question_terms:
+        return 0.0
+    return len(question_terms & set(tokenize(text))) / len(question_terms)
+
+
+def _usable(sentence: str) -> bool:
+    words = sentence.split()
+    if not _MIN_WORDS <= len(words) <= _MAX_WORDS:
+        return False
+    return re.search(r"[a-z]{3}", sentence) is not None  # skips tables of numbers and codes
+
+
+class ExtractiveGenerator:
+    name = "extractive"
+
+    def __init__(self, embedder: Embedder, settings: Settings) -> None:
+        self.embedder = embedder
+        self.settings = settings
+
+    def _abstain(self, question: str, hits: Sequence[Hit], reason: str) -> Answer:
+        return Answer(question=question, sentences=[], references=[], abstained=True,
+                      abstain_reason=reason, generator=self.name, retrieved=list(hits))
+
+    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
+        if not hits:
+            return self._abstain(question, hits, ABSTAIN_NO_HITS)
+        terms = set(tokenize(question))
+        dense = [h.dense_score for h in hits if h.dense_score is not None]
+        if dense:
+            best, threshold = max(dense), self.settings.abstain_min_dense
+        else:
+            best = max(coverage(terms, f"{h.chunk.section} {h.chunk.text}") for h in hits)
+            threshold = self.settings.abstain_min_lexical
+        if best < threshold:
+            return self._abstain(question, hits, ABSTAIN_WEAK.format(score=best, threshold=threshold))
+
+        pool = [(s, h) for h in hits[:_PASSAGES_READ] for s in split_sentences(h.chunk.text) if _usable(s)]
+        if not pool:
+            return self._abstain(question, hits, ABSTAIN_NO_SENTENCE)
+        vectors = self.embedder.encode([question] + [s for s, _ in pool])
+        qv, sv = vectors[0], vectors[1:]
+        candidates = [
+            _Candidate(s, h, 0.6 * float(v @ qv) + 0.4 * coverage(terms, s) + 0.02 / h.rank, v)
+            for (s, h), v in zip(pool, sv, strict=True)
+        ]
+        candidates.sort(key=lambda c: -c.score)
+        chosen: list[_Candidate] = []
+        for cand in candidates:
+            if len(chosen) >= self.settings.answer_max_sentences:
+                break
+            if cand.score < self.settings.answer_min_sentence_score:
+                break
+            if any(float(cand.vector @ c.vector) > _NEAR_DUPLICATE for c in chosen):
+                continue
+            chosen.append(cand)
+        if not chosen:
+            return self._abstain(question, hits, ABSTAIN_NO_SENTENCE)
+
+        numbers: dict[str, int] = {}
+        references: list[Reference] = []
+        sentences: list[AnswerSentence] = []
+        for cand in chosen:
+            key = cand.hit.chunk.chunk_id
+            if key not in numbers:
+                numbers[key] = len(numbers) + 1
+                references.append(Reference(n=numbers[key], hit=cand.hit))
+            sentences.append(AnswerSentence(text=cand.text, citations=(numbers[key],)))
+        answer = Answer(question=question, sentences=sentences, references=references,
+                        abstained=False, generator=self.name, retrieved=list(hits))
+        problems = check_grounding(answer)
+        if problems:  # cannot happen by construction; never let it pass silently
+            raise GroundingError(f"extractive answer broke the citation rules: {problems}")
+        return answer

@@ -1,0 +1,47 @@
+"""Renderings of an Answer: the Markdown body with [n] markers, and a full Markdown page."""
+
+from __future__ import annotations
+
+from medcite.types import Answer, AnswerSentence, Reference
+
+
+def cite(sentence: AnswerSentence) -> str:
+    """'Text [1][2].': markers go before the sentence's final punctuation."""
+    text = sentence.text.rstrip()
+    marks = "".join(f"[{n}]" for n in sentence.citations)
+    if not marks:
+        return text
+    if text and text[-1] in ".!?":
+        return f"{text[:-1].rstrip()} {marks}{text[-1]}"
+    return f"{text} {marks}"
+
+
+def answer_body(answer: Answer) -> str:
+    """The answer text (Markdown): one cited sentence per bullet, or the abstention message."""
+    if answer.abstained:
+        return answer.abstain_reason
+    return "\n".join(f"- {cite(s)}" for s in answer.sentences)
+
+
+def reference_line(ref: Reference) -> str:
+    doc, chunk = ref.hit.document, ref.hit.chunk
+    parts = [doc.title.rstrip(".") + "."]
+    if doc.developer:
+        parts.append(doc.developer.rstrip(".") + ".")
+    if doc.released:
+        parts.append(doc.released.rstrip(".") + ".")
+    if chunk.section:
+        parts.append(f"Section: {chunk.section}.")
+    if chunk.pages:
+        label = "Pages" if "-" in chunk.pages else "Page"
+        parts.append(f"{label} {chunk.pages}.")
+    parts.append(f"`{chunk.chunk_id}`")
+    return " ".join(parts)
+
+
+def to_markdown(answer: Answer) -> str:
+    lines = [f"**Question:** {answer.question}", "", answer_body(answer)]
+    if answer.references:
+        lines += ["", "**References**"]
+        lines += [f"{ref.n}. {reference_line(ref)}" for ref in answer.references]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,28 @@
+"""Sentence splitting (pysbd, rule-based, no model download)."""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+import pysbd
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of `text`, line breaks treated as hard boundaries (list items, table rows)."""
+    out: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        with _lock:  # pysbd keeps per-call state on the segmenter
+            parts = _segmenter().segment(line)
+        out.extend(p.strip() for p in parts if p.strip())
+    return out

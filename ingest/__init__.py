@@ -1,0 +1,1 @@
+"""Ingest: loaders per format -> clean text with structure -> chunker -> store."""

@@ -1,0 +1,180 @@
+"""PDF loader (pypdf): page numbers per text span, outline -> sections, running headers dropped.
+
+pypdf extracts text in content-stream order, which for two-column MMWR pages is column by
+column; we keep that order, join wrapped lines, undo end-of-line hyphenation and drop
+lines that repeat at the top or bottom of many pages (running headers and footers).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf.errors import FileNotDecryptedError, PdfReadError, PdfStreamError
+
+from ingest.normalize import clean_inline, dehyphenate
+from medcite.errors import CorruptDocumentError, EncryptedDocumentError
+from medcite.types import Block, DocumentMetadata, ParsedDocument
+
+log = logging.getLogger(__name__)
+
+_EDGE_LINES = 3
+_REPEAT_SHARE = 0.3
+_DIGITS = re.compile(r"\d+")
+_PAGE_NUMBER = re.compile(r"^\s*(page\s*)?\d{1,4}(\s*of\s*\d{1,4})?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class OutlineEntry:
+    page: int  # 1-based
+    path: tuple[str, ...]
+
+
+def _edge_key(line: str) -> str:
+    return _DIGITS.sub("#", " ".join(line.lower().split()))
+
+
+def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Drop lines that recur near the top/bottom of at least 30% of pages, and bare page numbers."""
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        edges = {_edge_key(x) for x in lines[:_EDGE_LINES] + lines[-_EDGE_LINES:] if x.strip()}
+        counts.update(edges)
+    threshold = max(3, int(len(pages) * _REPEAT_SHARE))
+    repeated = {key for key, n in counts.items() if n >= threshold} if len(pages) >= 3 else set()
+    cleaned: list[list[str]] = []
+    for lines in pages:
+        keep: list[str] = []
+        last = len(lines) - 1
+        for i, line in enumerate(lines):
+            at_edge = i < _EDGE_LINES or i > last - _EDGE_LINES
+            if at_edge and (_edge_key(line) in repeated or _PAGE_NUMBER.match(line)):
+                continue
+            keep.append(line)
+        cleaned.append(keep)
+    return cleaned
+
+
+def _flatten_outline(reader: PdfReader, items: list[Any], parents: tuple[str, ...]) -> list[OutlineEntry]:
+    entries: list[OutlineEntry] = []
+    last_path = parents
+    for item in items:
+        if isinstance(item, list):
+            entries.extend(_flatten_outline(reader, item, last_path))
+            continue
+        try:
+            page = reader.get_destination_page_number(item)
+        except Exception:  # a broken destination should not sink the document
+            continue
+        title = clean_inline(str(getattr(item, "title", "") or ""))
+        if page is None or page < 0 or not title:
+            continue
+        last_path = (*parents, title)
+        entries.append(OutlineEntry(page=page + 1, path=last_path))
+    return entries
+
+
+def read_outline(reader: PdfReader) -> list[OutlineEntry]:
+    try:
+        return sorted(_flatten_outline(reader, list(reader.outline), ()), key=lambda e: e.page)
+    except Exception as exc:
+        log.debug("outline unreadable: %s", exc)
+        return []
+
+
+def _split_at_headings(
+    text: str, starting: list[OutlineEntry], current: tuple[str, ...]
+) -> list[tuple[tuple[str, ...], str]]:
+    """Split one page's text where the outline headings that start on this page appear.
+
+    A heading whose text cannot be found on the page takes effect where the search stands.
+    """
+    segments: list[tuple[tuple[str, ...], str]] = []
+    cursor, path = 0, current
+    lowered = text.lower()
+    for entry in starting:
+        pos = lowered.find(entry.path[-1].lower(), cursor)
+        if pos >= 0:
+            segments.append((path, text[cursor:pos]))
+            cursor = pos
+        path = entry.path
+    segments.append((path, text[cursor:]))
+    return [(p, t) for p, t in segments if t.strip()]
+
+
+class PdfLoader:
+    format = "pdf"
+    extensions = (".pdf",)
+
+    def _open(self, path: Path) -> PdfReader:
+        try:
+            reader = PdfReader(str(path), strict=False)
+        except (PdfReadError, PdfStreamError, ValueError, OSError, KeyError, TypeError) as exc:
+            raise CorruptDocumentError(str(path), f"not a readable PDF ({exc})") from exc
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")  # owner-password-only PDFs open with an empty password
+            except Exception as exc:
+                raise EncryptedDocumentError(
+                    str(path), f"PDF is encrypted and cannot be opened ({exc})"
+                ) from exc
+            if not ok:
+                raise EncryptedDocumentError(
+                    str(path), "PDF is password-protected; save an unencrypted copy and ingest that"
+                )
+        return reader
+
+    def load(self, path: Path) -> ParsedDocument:
+        reader = self._open(path)
+        try:
+            n_pages = len(reader.pages)
+        except (PdfReadError, PdfStreamError, FileNotDecryptedError, KeyError) as exc:
+            raise CorruptDocumentError(str(path), f"cannot read the page tree ({exc})") from exc
+        raw_pages: list[list[str]] = []
+        failed = 0
+        for i in range(n_pages):
+            try:
+                text = reader.pages[i].extract_text() or ""
+            except Exception as exc:  # pypdf raises many types on damaged content streams
+                log.warning("%s: page %d unreadable (%s); skipped", path, i + 1, exc)
+                failed += 1
+                text = ""
+            raw_pages.append(text.splitlines())
+        if n_pages and failed == n_pages:
+            raise CorruptDocumentError(str(path), "no page could be read")
+        pages = strip_running_lines(raw_pages)
+        outline = read_outline(reader)
+        blocks: list[Block] = []
+        current: tuple[str, ...] = ()
+        for number, lines in enumerate(pages, start=1):
+            text = dehyphenate("\n".join(lines))
+            starting = [e for e in outline if e.page == number]
+            for section, segment in _split_at_headings(text, starting, current):
+                cleaned = clean_inline(segment)
+                if cleaned:
+                    blocks.append(Block(text=cleaned, section=section, page=number))
+            if starting:
+                current = starting[-1].path
+        meta = reader.metadata or {}
+        title = clean_inline(str(meta.get("/Title", "") or "")) or path.stem
+        return ParsedDocument(
+            metadata=DocumentMetadata(
+                title=title,
+                developer=clean_inline(str(meta.get("/Author", "") or "")),
+                released=_pdf_date(str(meta.get("/CreationDate", "") or "")),
+            ),
+            blocks=blocks,
+            format=self.format,
+        )
+
+
+def _pdf_date(value: str) -> str:
+    match = re.match(r"D:(\d{4})(\d{2})?", value)
+    if not match:
+        return ""
+    return match.group(1) + (f"-{match.group(2)}" if match.group(2) else "")

@@ -1,0 +1,220 @@
+"""Ingest a batch of files into the index: discover -> load -> chunk -> embed -> store.
+
+Each file succeeds or fails on its own (a specific IngestError in the report); the batch
+is committed as one new index generation, so readers never see half a batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ingest.chunker import Chunker, document_text
+from ingest.loaders import load_file
+from ingest.manifest import MANIFEST_NAME, ManifestEntry, ManifestLookup
+from medcite.errors import DuplicateDocumentError, IngestError
+from medcite.index import IndexDirectory, IndexWriter
+from medcite.settings import DuplicatePolicy, Settings
+from medcite.types import Document, DocumentMetadata
+from retrieval.embedder import Embedder
+
+log = logging.getLogger(__name__)
+
+_IGNORED_NAMES = {MANIFEST_NAME}
+_YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
+
+
+@dataclass
+class FileFailure:
+    path: str
+    error: str
+    message: str
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, existing doc id)
+    failed: list[FileFailure] = field(default_factory=list)
+    n_chunks: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.added)} added", f"{len(self.updated)} updated",
+            f"{len(self.unchanged)} unchanged", f"{len(self.duplicates)} duplicate(s) skipped",
+            f"{len(self.failed)} failed", f"{self.n_chunks} chunks embedded",
+            f"{self.seconds:.1f}s",
+        ]
+        return ", ".join(parts)
+
+
+def discover(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
+    """(file, root) pairs: files given directly, and every file under given folders.
+
+    Hidden files, manifest.json and README files inside folders are not documents.
+    """
+    found: list[tuple[Path, Path]] = []
+    for path in paths:
+        if path.is_dir():
+            for file in sorted(path.rglob("*")):
+                rel = file.relative_to(path)
+                if not file.is_file() or any(part.startswith(".") for part in rel.parts):
+                    continue
+                if file.name in _IGNORED_NAMES or file.name.lower().startswith("readme"):
+                    continue
+                found.append((file, path))
+        else:
+            found.append((path, path.parent))
+    return found
+
+
+def release_year(released: str) -> int | None:
+    """The latest year named in a release string ("2006 (revised 2015 Aug)" -> 2015)."""
+    years = [int(y) for y in _YEAR.findall(released)]
+    return max(years) if years else None
+
+
+def _merge_metadata(parsed: DocumentMetadata, entry: ManifestEntry | None) -> DocumentMetadata:
+    if entry is None:
+        return parsed
+    f = entry.fields
+    return DocumentMetadata(
+        title=f.get("title", parsed.title),
+        developer=f.get("developer", parsed.developer),
+        released=f.get("released", parsed.released),
+        source=f.get("source", parsed.source),
+        copyright=f.get("copyright", parsed.copyright),
+        extra={**parsed.extra, **entry.extra},
+    )
+
+
+class Ingestor:
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.chunker = Chunker(
+            embedder.count_tokens,
+            max_tokens=settings.chunk_max_tokens,
+            overlap_tokens=settings.chunk_overlap_tokens,
+            min_section_tokens=settings.chunk_min_section_tokens,
+        )
+
+    def ingest(
+        self,
+        index: IndexDirectory,
+        paths: Sequence[Path],
+        policy: DuplicatePolicy | None = None,
+        progress: bool = True,
+    ) -> IngestReport:
+        policy = policy or self.settings.duplicate_policy
+        started = time.perf_counter()
+        report = IngestReport()
+        files = discover(paths)
+        manifests = ManifestLookup()
+        seen_ids: dict[str, str] = {}
+        with index.write(self.embedder.name, self.embedder.dim) as writer:
+            bar = tqdm(files, desc="ingest", unit="file", disable=not progress, dynamic_ncols=True)
+            for file, root in bar:
+                bar.set_postfix_str(file.name[-40:])
+                try:
+                    if not file.exists():
+                        raise IngestError(str(file), "no such file or directory")
+                    entry = manifests.find(file, root)
+                    doc_id = (entry.doc_id if entry and entry.doc_id else file.stem).strip()
+                    if doc_id in seen_ids:
+                        raise DuplicateDocumentError(
+                            str(file),
+                            f"document id {doc_id!r} is also used by {seen_ids[doc_id]} in this "
+                            "batch; give one of them an 'id' in manifest.json",
+                        )
+                    seen_ids[doc_id] = str(file)
+                    self._ingest_file(writer, file, doc_id, entry, policy, report)
+                except IngestError as exc:
+                    log.warning("%s", exc)
+                    report.failed.append(FileFailure(str(file), type(exc).__name__, exc.reason))
+        report.seconds = time.perf_counter() - started
+        log.info("ingest: %s", report.summary())
+        return report
+
+    def _ingest_file(
+        self,
+        writer: IndexWriter,
+        file: Path,
+        doc_id: str,
+        entry: ManifestEntry | None,
+        policy: DuplicatePolicy,
+        report: IngestReport,
+    ) -> None:
+        max_bytes = int(self.settings.max_file_mb * 1e6)
+        if file.stat().st_size <= max_bytes:
+            content_hash = hashlib.sha256(file.read_bytes()).hexdigest()
+        else:
+            content_hash = ""  # load_file reports the size error below
+        existing = writer.store.get_document(doc_id)
+        if content_hash and existing is not None and existing.content_hash == content_hash:
+            wanted = entry.fields if entry else {}
+            same_meta = all(getattr(existing, k) == v for k, v in wanted.items())
+            if same_meta and policy is not DuplicatePolicy.overwrite:
+                report.unchanged.append(doc_id)
+                return
+        twin = writer.store.find_by_hash(content_hash) if content_hash else None
+        if twin is not None and twin.doc_id != doc_id:
+            if policy is DuplicatePolicy.fail:
+                raise DuplicateDocumentError(str(file), f"same content as indexed document {twin.doc_id!r}")
+            if policy is DuplicatePolicy.skip:
+                log.info("%s: same content as %s; skipped", file, twin.doc_id)
+                report.duplicates.append((str(file), twin.doc_id))
+                return
+        parsed = load_file(file, max_bytes=max_bytes)
+        meta = _merge_metadata(parsed.metadata, entry)
+        chunks = self.chunker.chunk(doc_id, parsed.blocks)
+        text, _ = document_text([b for b in parsed.blocks if b.text.strip()])
+        title = meta.title or file.stem
+        vectors = self.embedder.encode([passage_text(title, c.section, c.text) for c in chunks])
+        document = Document(
+            doc_id=doc_id, title=title, developer=meta.developer, released=meta.released,
+            year=release_year(meta.released), source=meta.source, copyright=meta.copyright,
+            path=str(file.resolve()), format=parsed.format, content_hash=content_hash,
+            n_chunks=len(chunks), extra=meta.extra,
+        )
+        if existing is not None:
+            writer.vectors.remove(writer.store.delete_document(doc_id))
+        ids = writer.store.add_document(document, text, chunks)
+        writer.vectors.add(ids, vectors)
+        writer.changed = True
+        (report.updated if existing is not None else report.added).append(doc_id)
+        report.n_chunks += len(chunks)
+
+
+def passage_text(title: str, section: str, text: str) -> str:
+    """What the embedder sees for a chunk: its document title and section give it context."""
+    head = " | ".join(p for p in (title, section) if p)
+    return f"{head}\n{text}" if head else text
+
+
+def remove_documents(index: IndexDirectory, doc_ids: Sequence[str]) -> list[str]:
+    """Delete documents (chunks and vectors); returns the ids that were not found."""
+    info = index.info()  # raises IndexNotFoundError when there is nothing to remove from
+    missing: list[str] = []
+    with index.write(info.embedding_model, info.dim) as writer:
+        for doc_id in doc_ids:
+            if writer.store.get_document(doc_id) is None:
+                missing.append(doc_id)
+                continue
+            writer.vectors.remove(writer.store.delete_document(doc_id))
+            writer.changed = True
+    return missing

@@ -1,0 +1,91 @@
+"""The engine wires settings to the pipeline stages; the CLI and the API both use it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+
+from generation.base import Generator
+from generation.extractive import ExtractiveGenerator
+from ingest.pipeline import Ingestor, IngestReport, remove_documents
+from medcite.errors import MedciteError
+from medcite.index import IndexDirectory, IndexInfo, IndexSnapshot
+from medcite.settings import DuplicatePolicy, RetrieverMode, Settings
+from medcite.types import Answer, Document, Hit
+from retrieval.embedder import Embedder, SentenceTransformerEmbedder
+from retrieval.retriever import Retriever
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    """Loads models lazily and keeps the live index snapshot fresh after every write."""
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        self.settings = settings or Settings()
+        self.index = IndexDirectory(self.settings.index)
+        self._embedder = embedder
+        self._snapshot: IndexSnapshot | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = SentenceTransformerEmbedder(
+                self.settings.embedding_model, batch_size=self.settings.embedding_batch_size
+            )
+        return self._embedder
+
+    @cached_property
+    def generator(self) -> Generator:
+        if self.settings.generator == "extractive":
+            return ExtractiveGenerator(self.embedder, self.settings)
+        raise MedciteError(
+            f"unknown generator {self.settings.generator!r}; available: extractive"
+        )
+
+    def snapshot(self) -> IndexSnapshot:
+        """The live generation, reopened when a writer has swapped in a newer one."""
+        with self._lock:
+            current = self.index.current()
+            if self._snapshot is None or self._snapshot.path != current:
+                if self._snapshot is not None:
+                    self._snapshot.close()
+                self._snapshot = self.index.open()
+            return self._snapshot
+
+    def info(self) -> IndexInfo:
+        return self.index.info()
+
+    # -- maintenance -------------------------------------------------------------------
+    def ingest(
+        self, paths: Sequence[Path], policy: DuplicatePolicy | None = None, progress: bool = True
+    ) -> IngestReport:
+        return Ingestor(self.settings, self.embedder).ingest(self.index, paths, policy, progress)
+
+    def remove(self, doc_ids: Sequence[str]) -> list[str]:
+        return remove_documents(self.index, doc_ids)
+
+    def documents(self) -> list[Document]:
+        return self.snapshot().store.documents()
+
+    # -- questions ---------------------------------------------------------------------
+    def search(self, query: str, k: int | None = None, mode: RetrieverMode | None = None) -> list[Hit]:
+        return Retriever(self.snapshot(), self.embedder, self.settings).search(query, k, mode)
+
+    def ask(self, question: str, top_k: int | None = None, mode: RetrieverMode | None = None) -> Answer:
+        started = time.perf_counter()
+        hits = self.search(question, top_k, mode)
+        retrieved = time.perf_counter()
+        answer = self.generator.answer(question, hits)
+        done = time.perf_counter()
+        answer.timings_ms.update(
+            retrieve=round((retrieved - started) * 1000, 1),
+            generate=round((done - retrieved) * 1000, 1),
+            total=round((done - started) * 1000, 1),
+        )
+        return answer

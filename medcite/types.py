@@ -1,0 +1,133 @@
+"""The plain typed objects each pipeline stage hands to the next.
+
+Document (metadata + content hash) -> Block (clean text span with its section and page)
+-> Chunk (indexed unit that knows its document) -> Hit (scored chunk from retrieval)
+-> Answer (cited sentences + numbered references).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMetadata:
+    """What a loader or a manifest says about a document, before it is indexed."""
+
+    title: str = ""
+    developer: str = ""
+    released: str = ""
+    source: str = ""
+    copyright: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """An ingested guideline document; `content_hash` drives incremental re-ingest."""
+
+    doc_id: str
+    title: str
+    developer: str
+    released: str
+    year: int | None
+    source: str
+    copyright: str
+    path: str
+    format: str
+    content_hash: str
+    n_chunks: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A span of clean text from a loader: one paragraph, list item or table row.
+
+    `section` is the heading path it sits under, `page` its 1-based PDF page (None for
+    formats without pages).
+    """
+
+    text: str
+    section: tuple[str, ...] = ()
+    page: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDocument:
+    """A loader's output: metadata plus the document's text as ordered blocks."""
+
+    metadata: DocumentMetadata
+    blocks: list[Block]
+    format: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """The unit that is embedded, indexed and cited.
+
+    `char_start`/`char_end` are offsets into the document's clean text (blocks joined by
+    blank lines), so a citation can be traced back to the exact span.
+    """
+
+    chunk_id: str
+    doc_id: str
+    ordinal: int
+    text: str
+    section: str
+    page_start: int | None
+    page_end: int | None
+    char_start: int
+    char_end: int
+    n_tokens: int
+
+    @property
+    def pages(self) -> str:
+        """Human page label: "12", "12-13" or "" when the format has no pages."""
+        if self.page_start is None:
+            return ""
+        if self.page_end is None or self.page_end == self.page_start:
+            return str(self.page_start)
+        return f"{self.page_start}-{self.page_end}"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A retrieved chunk with its scores and provenance."""
+
+    chunk: Chunk
+    document: Document
+    score: float
+    rank: int
+    dense_score: float | None = None
+    lexical_score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A numbered entry of an answer's reference list: the passage a citation points to."""
+
+    n: int
+    hit: Hit
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSentence:
+    """One claim of an answer and the reference numbers that support it."""
+
+    text: str
+    citations: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A drafted answer: every sentence cites references that exist in `references`."""
+
+    question: str
+    sentences: list[AnswerSentence]
+    references: list[Reference]
+    abstained: bool
+    abstain_reason: str = ""
+    generator: str = ""
+    retrieved: list[Hit] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
