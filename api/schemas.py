@@ -35,12 +35,18 @@ class HitOut(BaseModel):
     @classmethod
     def of(cls, hit: Hit) -> HitOut:
         return cls(
-            rank=hit.rank, score=round(hit.score, 6), doc_id=hit.document.doc_id,
-            chunk_id=hit.chunk.chunk_id, title=hit.document.title, section=hit.chunk.section,
-            pages=hit.chunk.pages, text=hit.chunk.text,
+            rank=hit.rank,
+            score=round(hit.score, 6),
+            doc_id=hit.document.doc_id,
+            chunk_id=hit.chunk.chunk_id,
+            title=hit.document.title,
+            section=hit.chunk.section,
+            pages=hit.chunk.pages,
+            text=hit.chunk.text,
             dense_score=None if hit.dense_score is None else round(hit.dense_score, 6),
             lexical_score=None if hit.lexical_score is None else round(hit.lexical_score, 6),
-            developer=hit.document.developer, date=hit.document.released,
+            developer=hit.document.developer,
+            date=hit.document.released,
         )
 
 
@@ -83,10 +89,16 @@ class AnswerOut(BaseModel):
             sentences=[SentenceOut(text=s.text, citations=list(s.citations)) for s in answer.sentences],
             references=[
                 ReferenceOut(
-                    n=r.n, doc_id=r.hit.document.doc_id, chunk_id=r.hit.chunk.chunk_id,
-                    title=r.hit.document.title, developer=r.hit.document.developer,
-                    date=r.hit.document.released, section=r.hit.chunk.section,
-                    pages=r.hit.chunk.pages, text=r.hit.chunk.text, source=r.hit.document.source,
+                    n=r.n,
+                    doc_id=r.hit.document.doc_id,
+                    chunk_id=r.hit.chunk.chunk_id,
+                    title=r.hit.document.title,
+                    developer=r.hit.document.developer,
+                    date=r.hit.document.released,
+                    section=r.hit.chunk.section,
+                    pages=r.hit.chunk.pages,
+                    text=r.hit.chunk.text,
+                    source=r.hit.document.source,
                 )
                 for r in answer.references
             ],

@@ -55,11 +55,29 @@ def coverage(question_terms: set[str], text: str) -> float:
     return len(question_terms & set(tokenize(text))) / len(question_terms)
 
 
-def _usable(sentence: str) -> bool:
-    words = sentence.split()
-    if not _MIN_WORDS <= len(words) <= _MAX_WORDS:
-        return False
-    return re.search(r"[a-z]{3}", sentence) is not None  # skips tables of numbers and codes
+_LIST_MARKER = re.compile(r"^(?:[-•▪◦●*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
+
+
+def claim_sentences(chunk_text: str) -> list[str]:
+    """Sentences of a passage that can stand alone as a claim.
+
+    List markers are dropped, and fragments cut by a chunk or page boundary (the first
+    sentence starting in lower case, the last one without closing punctuation) are skipped.
+    """
+    sentences = [_LIST_MARKER.sub("", s).strip() for s in split_sentences(chunk_text)]
+    usable: list[str] = []
+    for i, sentence in enumerate(sentences):
+        words = sentence.split()
+        if not _MIN_WORDS <= len(words) <= _MAX_WORDS:
+            continue
+        if re.search(r"[a-z]{3}", sentence) is None:  # tables of numbers and codes
+            continue
+        if i == 0 and sentence[0].islower():
+            continue
+        if i == len(sentences) - 1 and not sentence.rstrip().endswith((".", "!", "?", ")", ":", ";")):
+            continue
+        usable.append(sentence)
+    return usable
 
 
 class ExtractiveGenerator:
@@ -70,8 +88,15 @@ class ExtractiveGenerator:
         self.settings = settings
 
     def _abstain(self, question: str, hits: Sequence[Hit], reason: str) -> Answer:
-        return Answer(question=question, sentences=[], references=[], abstained=True,
-                      abstain_reason=reason, generator=self.name, retrieved=list(hits))
+        return Answer(
+            question=question,
+            sentences=[],
+            references=[],
+            abstained=True,
+            abstain_reason=reason,
+            generator=self.name,
+            retrieved=list(hits),
+        )
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         if not hits:
@@ -86,7 +111,7 @@ class ExtractiveGenerator:
         if best < threshold:
             return self._abstain(question, hits, ABSTAIN_WEAK.format(score=best, threshold=threshold))
 
-        pool = [(s, h) for h in hits[:_PASSAGES_READ] for s in split_sentences(h.chunk.text) if _usable(s)]
+        pool = [(s, h) for h in hits[:_PASSAGES_READ] for s in claim_sentences(h.chunk.text)]
         if not pool:
             return self._abstain(question, hits, ABSTAIN_NO_SENTENCE)
         vectors = self.embedder.encode([question] + [s for s, _ in pool])
@@ -117,8 +142,14 @@ class ExtractiveGenerator:
                 numbers[key] = len(numbers) + 1
                 references.append(Reference(n=numbers[key], hit=cand.hit))
             sentences.append(AnswerSentence(text=cand.text, citations=(numbers[key],)))
-        answer = Answer(question=question, sentences=sentences, references=references,
-                        abstained=False, generator=self.name, retrieved=list(hits))
+        answer = Answer(
+            question=question,
+            sentences=sentences,
+            references=references,
+            abstained=False,
+            generator=self.name,
+            retrieved=list(hits),
+        )
         problems = check_grounding(answer)
         if problems:  # cannot happen by construction; never let it pass silently
             raise GroundingError(f"extractive answer broke the citation rules: {problems}")

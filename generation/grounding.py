@@ -67,5 +67,7 @@ def check_grounding(answer: Answer) -> list[GroundingProblem]:
             problems.append(GroundingProblem(i, "uncited", sentence.text[:80]))
         for n in sentence.citations:
             if n not in known:
-                problems.append(GroundingProblem(i, "unknown_reference", f"[{n}] is not in the reference list"))
+                problems.append(
+                    GroundingProblem(i, "unknown_reference", f"[{n}] is not in the reference list")
+                )
     return problems

@@ -69,7 +69,9 @@ class Chunker:
     def _units(self, blocks: Sequence[Block]) -> list[_Unit]:
         """Units with offsets into the clean text of all `blocks`; reference lists left out."""
         _, all_offsets = document_text(blocks)
-        kept = [(b, o) for b, o in zip(blocks, all_offsets, strict=True) if not is_reference_section(b.section)]
+        kept = [
+            (b, o) for b, o in zip(blocks, all_offsets, strict=True) if not is_reference_section(b.section)
+        ]
         counts = self.count_tokens([b.text for b, _ in kept])
         units: list[_Unit] = []
         for (block, start), n in zip(kept, counts, strict=True):
@@ -88,7 +90,9 @@ class Chunker:
             lead = block.text.find(text, offset)
             lead = offset if lead < 0 else lead
             if n <= self.max_tokens:
-                units.append(_Unit(text, block.section, block.page, start + lead, start + lead + len(text), n))
+                units.append(
+                    _Unit(text, block.section, block.page, start + lead, start + lead + len(text), n)
+                )
             else:
                 units.extend(self._split_words(text, block, start + lead))
         return units

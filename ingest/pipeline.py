@@ -54,9 +54,12 @@ class IngestReport:
 
     def summary(self) -> str:
         parts = [
-            f"{len(self.added)} added", f"{len(self.updated)} updated",
-            f"{len(self.unchanged)} unchanged", f"{len(self.duplicates)} duplicate(s) skipped",
-            f"{len(self.failed)} failed", f"{self.n_chunks} chunks embedded",
+            f"{len(self.added)} added",
+            f"{len(self.updated)} updated",
+            f"{len(self.unchanged)} unchanged",
+            f"{len(self.duplicates)} duplicate(s) skipped",
+            f"{len(self.failed)} failed",
+            f"{self.n_chunks} chunks embedded",
             f"{self.seconds:.1f}s",
         ]
         return ", ".join(parts)
@@ -186,10 +189,18 @@ class Ingestor:
         title = meta.title or file.stem
         vectors = self.embedder.encode([passage_text(title, c.section, c.text) for c in chunks])
         document = Document(
-            doc_id=doc_id, title=title, developer=meta.developer, released=meta.released,
-            year=release_year(meta.released), source=meta.source, copyright=meta.copyright,
-            path=str(file.resolve()), format=parsed.format, content_hash=content_hash,
-            n_chunks=len(chunks), extra=meta.extra,
+            doc_id=doc_id,
+            title=title,
+            developer=meta.developer,
+            released=meta.released,
+            year=release_year(meta.released),
+            source=meta.source,
+            copyright=meta.copyright,
+            path=str(file.resolve()),
+            format=parsed.format,
+            content_hash=content_hash,
+            n_chunks=len(chunks),
+            extra=meta.extra,
         )
         if existing is not None:
             writer.vectors.remove(writer.store.delete_document(doc_id))

@@ -48,30 +48,41 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 """
 
 _DOC_COLUMNS = (
-    "doc_id, title, developer, released, year, source, copyright, path, format, "
-    "content_hash, n_chunks, extra"
+    "doc_id, title, developer, released, year, source, copyright, path, format, content_hash, n_chunks, extra"
 )
 _CHUNK_COLUMNS = (
-    "id, chunk_id, doc_id, ordinal, section, page_start, page_end, char_start, char_end, "
-    "n_tokens, text"
+    "id, chunk_id, doc_id, ordinal, section, page_start, page_end, char_start, char_end, n_tokens, text"
 )
 
 
 def _document(row: sqlite3.Row) -> Document:
     return Document(
-        doc_id=row["doc_id"], title=row["title"], developer=row["developer"],
-        released=row["released"], year=row["year"], source=row["source"],
-        copyright=row["copyright"], path=row["path"], format=row["format"],
-        content_hash=row["content_hash"], n_chunks=row["n_chunks"],
+        doc_id=row["doc_id"],
+        title=row["title"],
+        developer=row["developer"],
+        released=row["released"],
+        year=row["year"],
+        source=row["source"],
+        copyright=row["copyright"],
+        path=row["path"],
+        format=row["format"],
+        content_hash=row["content_hash"],
+        n_chunks=row["n_chunks"],
         extra=json.loads(row["extra"]),
     )
 
 
 def _chunk(row: sqlite3.Row) -> Chunk:
     return Chunk(
-        chunk_id=row["chunk_id"], doc_id=row["doc_id"], ordinal=row["ordinal"],
-        text=row["text"], section=row["section"], page_start=row["page_start"],
-        page_end=row["page_end"], char_start=row["char_start"], char_end=row["char_end"],
+        chunk_id=row["chunk_id"],
+        doc_id=row["doc_id"],
+        ordinal=row["ordinal"],
+        text=row["text"],
+        section=row["section"],
+        page_start=row["page_start"],
+        page_end=row["page_end"],
+        char_start=row["char_start"],
+        char_end=row["char_end"],
         n_tokens=row["n_tokens"],
     )
 
@@ -121,17 +132,39 @@ class ChunkStore:
                 "INSERT INTO documents (doc_id, title, developer, released, year, source, "
                 "copyright, path, format, content_hash, n_chunks, extra, text) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (doc.doc_id, doc.title, doc.developer, doc.released, doc.year, doc.source,
-                 doc.copyright, doc.path, doc.format, doc.content_hash, len(chunks),
-                 json.dumps(doc.extra, sort_keys=True), text),
+                (
+                    doc.doc_id,
+                    doc.title,
+                    doc.developer,
+                    doc.released,
+                    doc.year,
+                    doc.source,
+                    doc.copyright,
+                    doc.path,
+                    doc.format,
+                    doc.content_hash,
+                    len(chunks),
+                    json.dumps(doc.extra, sort_keys=True),
+                    text,
+                ),
             )
             ids: list[int] = []
             for c in chunks:
                 cur = self.conn.execute(
                     "INSERT INTO chunks (chunk_id, doc_id, ordinal, section, page_start, page_end, "
                     "char_start, char_end, n_tokens, text) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (c.chunk_id, c.doc_id, c.ordinal, c.section, c.page_start, c.page_end,
-                     c.char_start, c.char_end, c.n_tokens, c.text),
+                    (
+                        c.chunk_id,
+                        c.doc_id,
+                        c.ordinal,
+                        c.section,
+                        c.page_start,
+                        c.page_end,
+                        c.char_start,
+                        c.char_end,
+                        c.n_tokens,
+                        c.text,
+                    ),
                 )
                 assert cur.lastrowid is not None
                 ids.append(cur.lastrowid)

@@ -83,12 +83,20 @@ def ingest(
     except MedciteError as exc:
         _fail(exc)
     if as_json:
-        print(json.dumps({
-            "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
-            "duplicates": [{"path": p, "duplicate_of": d} for p, d in report.duplicates],
-            "failed": [vars(f) for f in report.failed], "n_chunks": report.n_chunks,
-            "seconds": round(report.seconds, 2),
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "added": report.added,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "duplicates": [{"path": p, "duplicate_of": d} for p, d in report.duplicates],
+                    "failed": [vars(f) for f in report.failed],
+                    "n_chunks": report.n_chunks,
+                    "seconds": round(report.seconds, 2),
+                },
+                indent=2,
+            )
+        )
     else:
         err.print(f"[bold]ingest:[/] {report.summary()}")
         for path, twin in report.duplicates:
@@ -133,12 +141,25 @@ def docs(index: IndexOpt = None, as_json: JsonOpt = False) -> None:
         _fail(exc)
     documents = store.documents()
     if as_json:
-        print(json.dumps([
-            {"doc_id": d.doc_id, "title": d.title, "developer": d.developer, "released": d.released,
-             "year": d.year, "format": d.format, "n_chunks": d.n_chunks, "path": d.path,
-             "content_hash": d.content_hash}
-            for d in documents
-        ], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "doc_id": d.doc_id,
+                        "title": d.title,
+                        "developer": d.developer,
+                        "released": d.released,
+                        "year": d.year,
+                        "format": d.format,
+                        "n_chunks": d.n_chunks,
+                        "path": d.path,
+                        "content_hash": d.content_hash,
+                    }
+                    for d in documents
+                ],
+                indent=2,
+            )
+        )
         return
     table = Table("doc_id", "title", "released", "format", "chunks")
     for d in documents:

@@ -44,9 +44,7 @@ class Engine:
     def generator(self) -> Generator:
         if self.settings.generator == "extractive":
             return ExtractiveGenerator(self.embedder, self.settings)
-        raise MedciteError(
-            f"unknown generator {self.settings.generator!r}; available: extractive"
-        )
+        raise MedciteError(f"unknown generator {self.settings.generator!r}; available: extractive")
 
     def snapshot(self) -> IndexSnapshot:
         """The live generation, reopened when a writer has swapped in a newer one."""

@@ -64,14 +64,15 @@ class SentenceTransformerEmbedder:
         self.path = resolve_model_path(spec)
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(self.path), device="cpu")
-        get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
-            self._model, "get_sentence_embedding_dimension"
+        get_dim = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
         )
         dim = get_dim()
         if dim is None:
             raise ModelNotFoundError(f"model at {self.path} does not report an embedding size")
         self.dim = int(dim)
-        self.max_seq_length = int(self._model.max_seq_length)
+        self.max_seq_length = int(self._model.max_seq_length or 256)
         self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:

@@ -49,7 +49,10 @@ class Retriever:
             chunk, document = rows[chunk_id]
             hits.append(
                 Hit(
-                    chunk=chunk, document=document, score=float(score), rank=len(hits) + 1,
+                    chunk=chunk,
+                    document=document,
+                    score=float(score),
+                    rank=len(hits) + 1,
                     dense_score=dense_scores.get(chunk_id),
                     lexical_score=lexical_scores.get(chunk_id),
                 )

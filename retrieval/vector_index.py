@@ -40,7 +40,8 @@ class VectorIndex:
     def remove(self, ids: Sequence[int]) -> int:
         if not ids:
             return 0
-        return int(self.index.remove_ids(np.asarray(ids, dtype=np.int64)))
+        # faiss wraps numpy id arrays into an IDSelectorBatch itself; its stubs only know the selector.
+        return int(self.index.remove_ids(np.asarray(ids, dtype=np.int64)))  # type: ignore[arg-type]
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Best-first (chunk id, cosine) pairs for one normalised query vector."""

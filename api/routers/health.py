@@ -19,7 +19,12 @@ def health(request: Request) -> HealthOut:
     except MedciteError as exc:
         return HealthOut(status="degraded", index=str(engine.index.root), index_ready=False, detail=str(exc))
     return HealthOut(
-        status="ok", index=str(engine.index.root), index_ready=True, generation=info.generation,
-        format_version=info.format_version, embedding_model=info.embedding_model,
-        n_documents=info.n_documents, n_chunks=info.n_chunks,
+        status="ok",
+        index=str(engine.index.root),
+        index_ready=True,
+        generation=info.generation,
+        format_version=info.format_version,
+        embedding_model=info.embedding_model,
+        n_documents=info.n_documents,
+        n_chunks=info.n_chunks,
     )

@@ -39,8 +39,7 @@ def loader_for(path: Path) -> Loader:
     if loader is None:
         raise UnsupportedFormatError(
             str(path),
-            f"unknown format {ext or '(no extension)'!r}; supported: "
-            + ", ".join(supported_extensions()),
+            f"unknown format {ext or '(no extension)'!r}; supported: " + ", ".join(supported_extensions()),
         )
     return loader
 

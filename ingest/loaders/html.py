@@ -21,18 +21,53 @@ _HEADING_LEVEL = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 5}
 _PSEUDO_LEVEL = 6
 _SKIP = {"script", "style", "noscript", "template", "head", "nav", "svg", "button", "form"}
 _INLINE = {
-    "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "dfn", "em", "i", "kbd",
-    "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var",
-    "wbr", "font", "del", "ins", "img",
+    "a",
+    "abbr",
+    "b",
+    "bdi",
+    "bdo",
+    "br",
+    "cite",
+    "code",
+    "data",
+    "dfn",
+    "em",
+    "i",
+    "kbd",
+    "mark",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "time",
+    "u",
+    "var",
+    "wbr",
+    "font",
+    "del",
+    "ins",
+    "img",
 }
 _STYLED = {"strong", "b", "em", "i", "u"}
 _META_FIELDS = {
-    "developer": "developer", "author": "developer", "dc.creator": "developer",
-    "released": "released", "date": "released", "dc.date": "released",
+    "developer": "developer",
+    "author": "developer",
+    "dc.creator": "developer",
+    "released": "released",
+    "date": "released",
+    "dc.date": "released",
     "citation_publication_date": "released",
-    "source": "source", "citation": "source",
-    "copyright": "copyright", "dc.rights": "copyright",
-    "title": "title", "dc.title": "title", "citation_title": "title",
+    "source": "source",
+    "citation": "source",
+    "copyright": "copyright",
+    "dc.rights": "copyright",
+    "title": "title",
+    "dc.title": "title",
+    "citation_title": "title",
 }
 
 
@@ -78,10 +113,10 @@ class _Walker:
         self.headings = {lvl: t for lvl, t in self.headings.items() if lvl < level}
         self.headings[level] = text
 
-    def emit(self, text: str) -> None:
+    def emit(self, text: str, prefix: str = "") -> None:
         text = clean_inline(text)
         if text:
-            self.blocks.append(Block(text=text, section=self.section()))
+            self.blocks.append(Block(text=prefix + text, section=self.section()))
 
     def walk(self, node: Tag) -> None:
         buffer: list[str] = []
@@ -130,17 +165,13 @@ class _Walker:
             parts: list[str] = []
             nested: list[Tag] = []
             for child in li.children:
-                if isinstance(child, Tag) and child.name in ("ul", "ol"):
-                    nested.append(child)
-                elif isinstance(child, Tag) and child.name == "table":
+                if isinstance(child, Tag) and child.name in ("ul", "ol", "table"):
                     nested.append(child)
                 elif isinstance(child, Tag | NavigableString):
                     if isinstance(child, Tag) and child.name in _SKIP:
                         continue
                     parts.append(_inline_text(child) if isinstance(child, Tag) else str(child))
-            text = clean_inline(" ".join(parts))
-            if text:
-                self.emit(f"{'  ' * depth}{marker} {text}")
+            self.emit(" ".join(parts), prefix=f"{'  ' * depth}{marker} ")
             for sub in nested:
                 if sub.name == "table":
                     self.walk_table(sub)
@@ -159,8 +190,8 @@ class _Walker:
 
 
 class HtmlLoader:
-    format = "html"
-    extensions = (".html", ".htm", ".xhtml")
+    format: str = "html"
+    extensions: tuple[str, ...] = (".html", ".htm", ".xhtml")
 
     def load(self, path: Path) -> ParsedDocument:
         text = read_utf8(path)

@@ -28,7 +28,7 @@ def split_front_matter(path: Path, text: str) -> tuple[dict[str, object], str]:
         raise CorruptDocumentError(str(path), f"front matter is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise CorruptDocumentError(str(path), "front matter must be a YAML mapping")
-    return data, text[match.end():]
+    return data, text[match.end() :]
 
 
 def _plain(token: Token) -> str:
@@ -43,8 +43,8 @@ def _plain(token: Token) -> str:
 
 
 class MarkdownLoader:
-    format = "markdown"
-    extensions = (".md", ".markdown")
+    format: str = "markdown"
+    extensions: tuple[str, ...] = (".md", ".markdown")
 
     def load(self, path: Path) -> ParsedDocument:
         front, body = split_front_matter(path, read_utf8(path))
@@ -116,4 +116,3 @@ class MarkdownLoader:
 def _path(headings: dict[int, str]) -> tuple[str, ...]:
     # The level-1 heading is the title, so section paths start at level 2.
     return tuple(headings[k] for k in sorted(headings) if k > 1)
-

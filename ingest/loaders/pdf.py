@@ -36,7 +36,9 @@ class OutlineEntry:
 
 
 def _edge_key(line: str) -> str:
-    return _DIGITS.sub("#", " ".join(line.lower().split()))
+    # Digits vary (page numbers) and pypdf splits words by kerning ("V ol." / "Vol ."), so
+    # compare header lines with digits masked and all spaces removed.
+    return _DIGITS.sub("#", "".join(line.lower().split()))
 
 
 def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
@@ -108,8 +110,8 @@ def _split_at_headings(
 
 
 class PdfLoader:
-    format = "pdf"
-    extensions = (".pdf",)
+    format: str = "pdf"
+    extensions: tuple[str, ...] = (".pdf",)
 
     def _open(self, path: Path) -> PdfReader:
         try:
@@ -160,7 +162,7 @@ class PdfLoader:
                     blocks.append(Block(text=cleaned, section=section, page=number))
             if starting:
                 current = starting[-1].path
-        meta = reader.metadata or {}
+        meta: dict[str, Any] = dict(reader.metadata or {})
         title = clean_inline(str(meta.get("/Title", "") or "")) or path.stem
         return ParsedDocument(
             metadata=DocumentMetadata(

@@ -18,14 +18,14 @@ def read_utf8(path: Path) -> str:
     except UnicodeDecodeError as exc:
         raise TextDecodingError(
             str(path),
-            f"not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
+            f"not valid UTF-8 (byte {exc.start}: {data[exc.start : exc.start + 1]!r}); "
             "re-save the file as UTF-8",
         ) from exc
 
 
 class TextLoader:
-    format = "text"
-    extensions = (".txt", ".text")
+    format: str = "text"
+    extensions: tuple[str, ...] = (".txt", ".text")
 
     def load(self, path: Path) -> ParsedDocument:
         text = read_utf8(path)

@@ -1,0 +1,97 @@
+"""Grounded answers on the starter corpus, and the citation checker catching bad answers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from api.schemas import AnswerOut
+from generation.grounding import check_grounding, parse_cited_text
+from generation.render import answer_body, to_markdown
+from medcite.engine import Engine
+from medcite.types import Answer, AnswerSentence
+
+SEED = (
+    "What would be a 4th line treatment option for a patient with treatment-resistant peripheral "
+    "neuropathy who has already tried first-line treatments such as gabapentin (Neurontin), "
+    "pregabalin (Lyrica), or duloxetine (Cymbalta), and second-line treatments like tramadol "
+    "(Ultram) or tapentadol (Nucynta), and possibly third-line treatments including lidocaine "
+    "(Xylocaine) patches or capsaicin cream?"
+)
+QUESTIONS = [
+    SEED,
+    "What blood pressure target does the ACC/AHA guideline recommend for most adults?",
+    "At what age should colorectal cancer screening start?",
+    "Which drugs are first-line for chronic low back pain after nonpharmacologic therapy fails?",
+    "What HbA1c level diagnoses diabetes?",
+    "Should clinicians offer naloxone to patients on opioids?",
+]
+
+
+def assert_grounded(answer: Answer) -> None:
+    assert not answer.abstained
+    assert answer.sentences
+    numbers = {r.n for r in answer.references}
+    assert numbers == set(range(1, len(answer.references) + 1))
+    for s in answer.sentences:
+        assert s.citations, s.text
+        assert set(s.citations) <= numbers
+        # extractive: the sentence is verbatim in each passage it cites
+        for n in s.citations:
+            assert s.text in answer.references[n - 1].hit.chunk.text
+    assert check_grounding(answer) == []
+    # the rendered text round-trips through the parser the eval harness uses
+    parsed = parse_cited_text(answer_body(answer))
+    assert [p.citations for p in parsed] == [s.citations for s in answer.sentences]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_every_sentence_is_cited_and_every_number_exists(starter_engine: Engine, question: str) -> None:
+    assert_grounded(starter_engine.ask(question))
+
+
+def test_seed_question_names_fourth_line_options(starter_engine: Engine) -> None:
+    answer = starter_engine.ask(SEED)
+    first = answer.sentences[0]
+    assert "fourth-line" in first.text and "methadone" in first.text
+    ref = answer.references[first.citations[0] - 1]
+    assert ref.hit.document.doc_id == "neuropathic-pain"
+    assert ref.hit.chunk.section == "Fourth-line treatment"
+    page = to_markdown(answer)
+    assert "**References**" in page and "Fourth-line treatment" in page
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of France?", "How do I replace the timing belt on a 2009 Honda Civic?"],
+)
+def test_abstains_when_guidelines_do_not_cover_it(starter_engine: Engine, question: str) -> None:
+    answer = starter_engine.ask(question)
+    assert answer.abstained and not answer.sentences and not answer.references
+    assert "do not contain enough evidence" in answer.abstain_reason
+    out = AnswerOut.of(answer)
+    assert out.abstained and out.answer == answer.abstain_reason
+
+
+def test_checker_catches_uncited_and_out_of_range_citations(starter_engine: Engine) -> None:
+    good = starter_engine.ask(QUESTIONS[1])
+    fabricated = replace(good, sentences=[*good.sentences, AnswerSentence("Aspirin cures hypertension.", ())])
+    out_of_range = replace(
+        good, sentences=[AnswerSentence(good.sentences[0].text, (len(good.references) + 3,))]
+    )
+    empty = replace(good, sentences=[])
+    assert [p.kind for p in check_grounding(fabricated)] == ["uncited"]
+    assert [p.kind for p in check_grounding(out_of_range)] == ["unknown_reference"]
+    assert [p.kind for p in check_grounding(empty)] == ["no_sentences"]
+
+
+def test_parse_cited_text_reads_every_line_and_trailing_markers() -> None:
+    text = "- First claim [1].\n- Second claim. [2]\nThird claim without citation.\nFourth [1, 3][4-5]."
+    parsed = parse_cited_text(text)
+    assert [(p.text, p.citations) for p in parsed] == [
+        ("First claim.", (1,)),
+        ("Second claim.", (2,)),
+        ("Third claim without citation.", ()),
+        ("Fourth.", (1, 3, 4, 5)),
+    ]

@@ -1,0 +1,79 @@
+"""The `medcite` command line: help everywhere, the JSON contract, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from medcite.cli import app
+from medcite.engine import Engine
+from tests.test_answer import SEED
+
+runner = CliRunner()
+COMMANDS = ["ingest", "remove", "docs", "info", "search", "ask", "serve"]
+
+
+@pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS]])
+def test_help_everywhere(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+    if command and command[0] != "serve":
+        assert "--index" in result.output
+
+
+def test_search_json_contract(starter_engine: Engine) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "search",
+            "naloxone for overdose risk",
+            "--json",
+            "-k",
+            "3",
+            "--index",
+            str(starter_engine.index.root),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert len(hits) == 3 and [h["rank"] for h in hits] == [1, 2, 3]
+    for h in hits:
+        assert {"rank", "score", "doc_id", "chunk_id", "title", "section", "pages", "text"} <= h.keys()
+    assert hits[0]["score"] >= hits[1]["score"] >= hits[2]["score"]
+
+
+def test_ask_json_contract_via_env_index(starter_engine: Engine) -> None:
+    result = runner.invoke(
+        app, ["ask", SEED, "--json"], env={"MEDCITE_INDEX": str(starter_engine.index.root)}
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert {"question", "answer", "abstained", "sentences", "references"} <= body.keys()
+    assert body["question"] == SEED and body["abstained"] is False
+    assert all(s["citations"] for s in body["sentences"])
+
+
+def test_ingest_reports_failures_with_exit_code(tmp_path: Path, starter_engine: Engine) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "ok.txt").write_text("Metformin is a first-line drug for type 2 diabetes.\n")
+    (docs / "bad.pdf").write_bytes(b"not a pdf")
+    result = runner.invoke(
+        app, ["ingest", str(docs), "--json", "--no-progress", "--index", str(tmp_path / "ix")]
+    )
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["added"] == ["ok"]
+    assert report["failed"][0]["error"] == "CorruptDocumentError"
+    listed = runner.invoke(app, ["docs", "--json", "--index", str(tmp_path / "ix")])
+    assert [d["doc_id"] for d in json.loads(listed.stdout)] == ["ok"]
+
+
+def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["search", "anything", "--index", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    assert "medcite ingest" in result.output
