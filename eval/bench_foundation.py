@@ -17,18 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from eval.seed import SEED_QUESTION
 from medcite.engine import Engine
 from medcite.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 SANITY = REPO / "eval" / "suites" / "shared-sanity-10.jsonl"
-SEED = (
-    "What would be a 4th line treatment option for a patient with treatment-resistant peripheral "
-    "neuropathy who has already tried first-line treatments such as gabapentin (Neurontin), "
-    "pregabalin (Lyrica), or duloxetine (Cymbalta), and second-line treatments like tramadol "
-    "(Ultram) or tapentadol (Nucynta), and possibly third-line treatments including lidocaine "
-    "(Xylocaine) patches or capsaicin cream?"
-)
+SEED = SEED_QUESTION
 
 
 def _dir_size(path: Path) -> int:

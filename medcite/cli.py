@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -37,6 +38,10 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JS
 RetrieverOpt = Annotated[
     RetrieverMode | None, typer.Option("--retriever", help="bm25 | dense | hybrid [default hybrid]")
 ]
+RerankOpt = Annotated[
+    bool | None,
+    typer.Option("--rerank/--no-rerank", help="Re-score the top candidates with the trained reranker"),
+]
 
 
 def _settings(index: Path | None, **overrides: object) -> Settings:
@@ -53,7 +58,7 @@ def _engine(index: Path | None, **overrides: object):  # type: ignore[no-untyped
     return Engine(_settings(index, **overrides))
 
 
-def _fail(exc: Exception) -> None:
+def _fail(exc: Exception) -> NoReturn:
     err.print(f"[bold red]error:[/] {exc}")
     raise typer.Exit(code=2)
 
@@ -186,13 +191,14 @@ def search(
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=100, help="Number of hits")] = 10,
     index: IndexOpt = None,
     retriever: RetrieverOpt = None,
+    rerank: RerankOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show the best-matching passages with their provenance."""
     from api.schemas import HitOut
 
     try:
-        hits = _engine(index).search(query, k=k, mode=retriever)
+        hits = _engine(index).search(query, k=k, mode=retriever, rerank=rerank)
     except MedciteError as exc:
         _fail(exc)
     rows = [HitOut.of(h) for h in hits]
@@ -211,6 +217,7 @@ def ask(
     top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=50, help="Passages to retrieve")] = None,
     index: IndexOpt = None,
     retriever: RetrieverOpt = None,
+    rerank: RerankOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer with cited sentences and a reference list, or abstain."""
@@ -218,7 +225,7 @@ def ask(
     from generation.render import to_markdown
 
     try:
-        answer = _engine(index).ask(question, top_k=top_k, mode=retriever)
+        answer = _engine(index).ask(question, top_k=top_k, mode=retriever, rerank=rerank)
     except MedciteError as exc:
         _fail(exc)
     if as_json:
@@ -239,6 +246,187 @@ def serve(
     from api.app import create_app
 
     uvicorn.run(create_app(_settings(index)), host=host, port=port, log_level="info")
+
+
+@app.command("eval")
+def eval_command(
+    suite: Annotated[Path | None, typer.Argument(help="Suite JSONL (see eval/README.md)")] = None,
+    corpus: Annotated[
+        Path | None, typer.Option(help="Ingest this folder into the index first (incremental)")
+    ] = None,
+    index: IndexOpt = None,
+    generator: Annotated[str | None, typer.Option(help="Generator backend [default extractive]")] = None,
+    retriever: RetrieverOpt = None,
+    rerank: RerankOpt = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N cases (quick mode)")] = None,
+    out: Annotated[Path | None, typer.Option(help="Run folder [default eval/runs/<suite>-<time>]")] = None,
+    judge: Annotated[bool, typer.Option(help="Score citation faithfulness with the trained judge")] = True,
+    compare: Annotated[
+        tuple[Path, Path] | None, typer.Option(help="Print metric deltas between two run folders: A B")
+    ] = None,
+) -> None:
+    """Run an eval suite: retrieval, citation faithfulness, abstention, accuracy, latency."""
+    import time
+
+    from eval.report import compare as compare_runs
+    from eval.report import write_run
+    from eval.runner import run_suite
+    from eval.suite import SuiteError, load_suite
+
+    if compare is not None:
+        table = Table("metric", "A", "B", "B - A")
+        for key, a, b, delta in compare_runs(*compare):
+            table.add_row(key, str(a), str(b), "" if delta is None else f"{delta:+.4f}")
+        out_console = Console()
+        out_console.print(table)
+        return
+    if suite is None:
+        _fail(MedciteError("give a SUITE.jsonl, or --compare RUN_A RUN_B"))
+    try:
+        loaded = load_suite(suite)
+        corpus = corpus or (Path(loaded.corpus) if loaded.corpus and index is None else None)
+        engine = _engine(index, generator=generator)
+        if corpus is not None:
+            report = engine.ingest([corpus], progress=True)
+            err.print(f"[bold]ingest:[/] {report.summary()}")
+        verifier = None
+        if judge:
+            from generation.verifier import CrossEncoderJudge
+
+            verifier = CrossEncoderJudge()
+        results = run_suite(loaded, engine, verifier, limit=limit, mode=retriever, rerank=rerank)
+    except (MedciteError, SuiteError) as exc:
+        _fail(exc)
+    run_dir = out or Path("eval") / "runs" / f"{loaded.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    config = {
+        "suite": str(suite),
+        "index": str(engine.index.root),
+        "generator": engine.settings.generator,
+        "retriever": str(retriever or engine.settings.retriever),
+        "rerank": bool(rerank),
+        "limit": limit,
+        "judge": getattr(verifier, "name", None),
+        "embedding_model": engine.settings.embedding_model,
+    }
+    summary = write_run(run_dir, loaded.name, results, config)
+    print(json.dumps(summary, indent=2))
+    err.print(f"report: {run_dir / 'report.md'}")
+
+
+models_app = typer.Typer(help="Build, list and evaluate medcite's own trained models.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+SharedOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--shared", help="Folder with corpus/, train/ and eval/ [default ../shared beside the repo]"
+    ),
+]
+
+
+class ModelName(StrEnum):
+    judge = "judge"
+    reranker = "reranker"
+
+
+@models_app.command("train")
+def models_train(
+    which: Annotated[ModelName, typer.Argument(help="judge | reranker")],
+    shared: SharedOpt = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder [default models/<name>]")] = None,
+    size: Annotated[
+        int | None, typer.Option(help="Judge: generated pairs [12000]; reranker: questions [3000]")
+    ] = None,
+    epochs: Annotated[int, typer.Option(min=1)] = 1,
+    seed: Annotated[int, typer.Option()] = 13,
+    resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint")] = True,
+) -> None:
+    """Re-create a model from ../shared data (fixed seed, resumable, progress bar)."""
+    from generation.verifier import JUDGE_DIR
+    from medcite.training.judge import train_judge
+    from medcite.training.reranker import train_reranker
+    from medcite.training.sources import default_shared
+    from medcite.training.trainer import TrainConfig
+    from retrieval.reranker import RERANKER_DIR
+
+    data = shared or default_shared()
+    if not (data / "corpus").is_dir() or not (data / "train").is_dir():
+        _fail(MedciteError(f"training data not found under {data}; pass --shared DIR"))
+    if which is ModelName.judge:
+        config = TrainConfig(epochs=epochs, seed=seed, max_length=256, warmup_ratio=0.06)
+        meta = train_judge(data, out or JUDGE_DIR, size or 10000, config, resume=resume)
+    else:
+        config = TrainConfig(epochs=epochs, seed=seed, max_length=256)
+        meta = train_reranker(data, out or RERANKER_DIR, size or 3000, config, resume=resume)
+    print(json.dumps(meta, indent=2))
+
+
+@models_app.command("info")
+def models_info(as_json: JsonOpt = False) -> None:
+    """List the installed models, their size and training metadata."""
+    from generation.verifier import JUDGE_DIR
+    from retrieval.reranker import RERANKER_DIR
+
+    rows = []
+    for name, path in (("citation-judge", JUDGE_DIR), ("medical-reranker", RERANKER_DIR)):
+        weights = list(path.glob("*.safetensors"))
+        meta_file = path / "medcite.json"
+        meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+        rows.append(
+            {
+                "name": name,
+                "path": str(path),
+                "installed": bool(weights),
+                "size_mb": round(sum(w.stat().st_size for w in weights) / 1e6, 1),
+                "version": meta.get("version"),
+                "threshold": meta.get("threshold"),
+                "train_pairs": meta.get("train_pairs"),
+            }
+        )
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table("model", "installed", "size MB", "version", "path")
+    for r in rows:
+        table.add_row(
+            str(r["name"]),
+            "yes" if r["installed"] else "no",
+            str(r["size_mb"]),
+            str(r["version"]),
+            str(r["path"]),
+        )
+    out.print(table)
+
+
+@models_app.command("eval-judge")
+def models_eval_judge(
+    pairs: Annotated[Path, typer.Argument(help="JSONL of {id, premise, hypothesis, label, kind}")],
+    as_json: JsonOpt = False,
+    baselines: Annotated[
+        bool, typer.Option(help="Also score the token-overlap and cosine baselines")
+    ] = False,
+) -> None:
+    """Score the citation judge on labelled pairs: accuracy, balanced accuracy, F1, per kind."""
+    from eval.judge_metrics import evaluate, read_pairs
+    from generation.verifier import CrossEncoderJudge
+
+    try:
+        labelled = read_pairs(pairs)
+        result: dict[str, object] = evaluate(CrossEncoderJudge(), labelled)
+        if baselines:
+            from eval.judge_metrics import EmbeddingCosineVerifier, TokenOverlapVerifier
+            from retrieval.embedder import SentenceTransformerEmbedder
+
+            embedder = SentenceTransformerEmbedder(Settings().embedding_model)
+            result["baselines"] = {
+                v.name: evaluate(v, labelled)
+                for v in (TokenOverlapVerifier(), EmbeddingCosineVerifier(embedder))
+            }
+    except (MedciteError, ValueError, KeyError, json.JSONDecodeError) as exc:
+        _fail(exc)
+    if as_json:
+        print(json.dumps(result, indent=2))
+    else:
+        out.print_json(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from medcite.index import IndexDirectory, IndexInfo, IndexSnapshot
 from medcite.settings import DuplicatePolicy, RetrieverMode, Settings
 from medcite.types import Answer, Document, Hit
 from retrieval.embedder import Embedder, SentenceTransformerEmbedder
+from retrieval.reranker import CrossEncoderReranker, Reranker
 from retrieval.retriever import Retriever
 
 log = logging.getLogger(__name__)
@@ -72,12 +73,26 @@ class Engine:
         return self.snapshot().store.documents()
 
     # -- questions ---------------------------------------------------------------------
-    def search(self, query: str, k: int | None = None, mode: RetrieverMode | None = None) -> list[Hit]:
-        return Retriever(self.snapshot(), self.embedder, self.settings).search(query, k, mode)
+    @cached_property
+    def reranker(self) -> Reranker:
+        return CrossEncoderReranker()
 
-    def ask(self, question: str, top_k: int | None = None, mode: RetrieverMode | None = None) -> Answer:
+    def search(
+        self, query: str, k: int | None = None, mode: RetrieverMode | None = None, rerank: bool | None = None
+    ) -> list[Hit]:
+        use_rerank = self.settings.rerank if rerank is None else rerank
+        reranker = self.reranker if use_rerank else None
+        return Retriever(self.snapshot(), self.embedder, self.settings, reranker).search(query, k, mode)
+
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        mode: RetrieverMode | None = None,
+        rerank: bool | None = None,
+    ) -> Answer:
         started = time.perf_counter()
-        hits = self.search(question, top_k, mode)
+        hits = self.search(question, top_k, mode, rerank)
         retrieved = time.perf_counter()
         answer = self.generator.answer(question, hits)
         done = time.perf_counter()

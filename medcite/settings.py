@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     rrf_k: int = 60
     candidates: int = 50
     top_k: int = 6
+    rerank: bool = False
+    rerank_candidates: int = 20
 
     generator: str = "extractive"
     abstain_min_dense: float = 0.35

@@ -9,17 +9,32 @@ from medcite.settings import RetrieverMode, Settings
 from medcite.types import Hit
 from retrieval.embedder import Embedder
 from retrieval.fusion import reciprocal_rank_fusion
+from retrieval.reranker import Reranker
 
 
 class Retriever:
-    def __init__(self, snapshot: IndexSnapshot, embedder: Embedder, settings: Settings) -> None:
+    def __init__(
+        self,
+        snapshot: IndexSnapshot,
+        embedder: Embedder,
+        settings: Settings,
+        reranker: Reranker | None = None,
+    ) -> None:
         self.snapshot = snapshot
         self.embedder = embedder
         self.settings = settings
+        self.reranker = reranker
 
     def search(self, query: str, k: int | None = None, mode: RetrieverMode | None = None) -> list[Hit]:
-        """Best-first hits; each carries its dense cosine (when vectors exist) and BM25 score."""
+        """Best-first hits, reranked when a reranker is set (its top-N candidates re-scored)."""
         k = k or self.settings.top_k
+        if self.reranker is None:
+            return self._search(query, k, mode)
+        candidates = self._search(query, max(k, self.settings.rerank_candidates), mode)
+        return self.reranker.rerank(query, candidates)[:k]
+
+    def _search(self, query: str, k: int, mode: RetrieverMode | None) -> list[Hit]:
+        """Fused hits; each carries its dense cosine (when vectors exist) and BM25 score."""
         mode = mode or self.settings.retriever
         n = max(self.settings.candidates, k)
         query_vector = self.embedder.encode([query])[0] if mode is not RetrieverMode.bm25 else None

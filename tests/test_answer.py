@@ -7,18 +7,13 @@ from dataclasses import replace
 import pytest
 
 from api.schemas import AnswerOut
+from eval.seed import SEED_QUESTION
 from generation.grounding import check_grounding, parse_cited_text
 from generation.render import answer_body, to_markdown
 from medcite.engine import Engine
 from medcite.types import Answer, AnswerSentence
 
-SEED = (
-    "What would be a 4th line treatment option for a patient with treatment-resistant peripheral "
-    "neuropathy who has already tried first-line treatments such as gabapentin (Neurontin), "
-    "pregabalin (Lyrica), or duloxetine (Cymbalta), and second-line treatments like tramadol "
-    "(Ultram) or tapentadol (Nucynta), and possibly third-line treatments including lidocaine "
-    "(Xylocaine) patches or capsaicin cream?"
-)
+SEED = SEED_QUESTION
 QUESTIONS = [
     SEED,
     "What blood pressure target does the ACC/AHA guideline recommend for most adults?",

@@ -1,0 +1,193 @@
+"""Citation-support judges: does a passage support a claim?  P(supported) in [0, 1].
+
+`CrossEncoderJudge` runs medcite's own trained judge (models/citation-judge) over sentence
+windows of long passages and keeps the best window, then applies two backstop rules that
+a small model gets wrong too often: every number in the claim must occur in the premise,
+and a negation present on one side only lowers the score.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from generation.sentences import split_sentences
+from medcite.cross_encoder import load_cross_encoder
+from medcite.vocabulary import ABBREVIATIONS, BRAND_TO_GENERIC, ENTITY_CLASSES
+
+log = logging.getLogger(__name__)
+
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+JUDGE_DIR = MODELS_DIR / "citation-judge"
+WINDOW_SENTENCES = 3
+NUMBER_MISMATCH_CAP = 0.05
+NEGATION_FACTOR = 0.3
+ENTITY_MISMATCH_CAP = 0.1
+
+_WORD_NUMBERS = {
+    "every other year": "2",
+    "every year": "1",
+    "each year": "1",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "fifteen": "15",
+    "twenty": "20",
+    "annually": "1",
+    "annual": "1",
+    "yearly": "1",
+    "biennially": "2",
+    "biennial": "2",
+    "triennially": "3",
+    "triennial": "3",
+}
+# A number is a run of digits not glued to a word: "75" in "aged 50-75" and "10-year" count,
+# "1" in "alpha-1" or "α1" and "12th" do not.
+_NUM = re.compile(r"(?<![\w.])(?<![^\W\d_]-)\d+(?:[.,]\d+)*(?![\w])")
+_WORD_NUMBER = re.compile(rf"(?<![\w-])({'|'.join(_WORD_NUMBERS)})(?![\w-])", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(not|no|never|cannot|neither|nor|against)\b|n't\b", re.IGNORECASE)
+
+
+class Verifier(Protocol):
+    """Scores how well each premise supports its claim; `threshold` is the decision cut-off."""
+
+    name: str
+    threshold: float
+
+    def scores(self, pairs: Sequence[tuple[str, str]]) -> list[float]: ...
+
+
+def numbers_in(text: str) -> set[str]:
+    found = {m.group(0).replace(",", "") for m in _NUM.finditer(text)}
+    found |= {_WORD_NUMBERS[m.group(1).lower()] for m in _WORD_NUMBER.finditer(text)}
+    return {n[:-2] if n.endswith(".0") else n for n in found}
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def closest_sentence(premise: str, claim: str) -> str:
+    """The premise sentence sharing the most words with the claim (Jaccard overlap)."""
+    words = set(_TOKEN.findall(claim.lower()))
+    best, best_overlap = premise, -1.0
+    for sentence in split_sentences(premise):
+        other = set(_TOKEN.findall(sentence.lower()))
+        overlap = len(words & other) / (len(words | other) or 1)
+        if overlap > best_overlap:
+            best, best_overlap = sentence, overlap
+    return best
+
+
+@lru_cache(maxsize=1)
+def _entity_patterns() -> list[tuple[re.Pattern[str], str]]:
+    """(pattern, canonical name): drugs by generic name, abbreviations by expansion, and
+    populations by head noun ("pregnant women" -> women) so paraphrases are not penalised."""
+    patterns: list[tuple[re.Pattern[str], str]] = []
+
+    def word(term: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+        return re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])", flags)
+
+    for cls, terms in ENTITY_CLASSES.items():
+        for term in terms:
+            canonical = term.split()[-1].lower() if cls == "population" else term.lower()
+            patterns.append((word(term), canonical))
+    for brand, generic in BRAND_TO_GENERIC.items():
+        patterns.append((word(brand), generic.lower()))
+    for abbr, full in ABBREVIATIONS.items():
+        patterns.append((word(abbr.upper(), 0), full.lower()))
+    return patterns
+
+
+def entities_in(text: str) -> set[str]:
+    """Drugs, tests, conditions and populations named in `text`, as canonical names."""
+    found = {canonical for pattern, canonical in _entity_patterns() if pattern.search(text)}
+    # an expanded abbreviation names the entities inside it too ("HCV" -> hepatitis C)
+    for name in list(found):
+        found |= {c for p, c in _entity_patterns() if c != name and p.search(name)}
+    return found
+
+
+def backstop(premise: str, claim: str, score: float) -> float:
+    """Rule checks applied on top of any model score.
+
+    Numbers: every number in the claim must occur somewhere in the premise. Entities: every
+    drug, test, condition and population the claim names must be named in the premise (brand
+    or generic, abbreviation or expansion). Negation: the claim and the premise sentence
+    closest to it must agree on carrying a negation cue.
+    """
+    if numbers_in(claim) - numbers_in(premise):
+        score = min(score, NUMBER_MISMATCH_CAP)
+    if entities_in(claim) - entities_in(premise):
+        score = min(score, ENTITY_MISMATCH_CAP)
+    if bool(_NEGATION.search(claim)) != bool(_NEGATION.search(closest_sentence(premise, claim))):
+        score *= NEGATION_FACTOR
+    return score
+
+
+def premise_windows(premise: str, size: int = WINDOW_SENTENCES) -> list[str]:
+    """Windows of `size` sentences overlapping by one, so every adjacent pair shares a window
+    (the whole premise when it is short)."""
+    sentences = split_sentences(premise)
+    if len(sentences) <= size:
+        return [premise]
+    step = max(1, size - 1)
+    return [" ".join(sentences[i : i + size]) for i in range(0, len(sentences) - size + step, step)]
+
+
+class CrossEncoderJudge:
+    """The trained citation-support judge (a sentence-transformers CrossEncoder)."""
+
+    def __init__(self, path: Path = JUDGE_DIR, batch_size: int = 32) -> None:
+        self.path = path
+        self.model, meta = load_cross_encoder(
+            path, "citation judge", "medcite models train judge (needs ../shared/corpus and ../shared/train)"
+        )
+        self.threshold = float(meta.get("threshold", 0.5))  # type: ignore[arg-type]
+        self.name = f"citation-judge@{meta.get('version', 'dev')}"
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+
+    def raw_scores(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        if not pairs:
+            return []
+        with self._lock:
+            out = self.model.predict(
+                list(pairs), batch_size=self.batch_size, activation_fn=_sigmoid(), show_progress_bar=False
+            )
+        return [float(x) for x in np.asarray(out).reshape(-1)]
+
+    def scores(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        """Best window per pair, then the backstop rules."""
+        flat: list[tuple[str, str]] = []
+        owners: list[int] = []
+        for i, (premise, claim) in enumerate(pairs):
+            for window in premise_windows(premise):
+                flat.append((window, claim))
+                owners.append(i)
+        raw = self.raw_scores(flat)
+        best = [0.0] * len(pairs)
+        for owner, score in zip(owners, raw, strict=True):
+            best[owner] = max(best[owner], score)
+        return [backstop(premise, claim, best[i]) for i, (premise, claim) in enumerate(pairs)]
+
+
+def _sigmoid():  # type: ignore[no-untyped-def]
+    import torch
+
+    return torch.nn.Sigmoid()

@@ -1,0 +1,1 @@
+"""Reproducible training of medcite's own models (citation-support judge, medical reranker)."""

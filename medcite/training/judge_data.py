@@ -1,0 +1,93 @@
+"""Generate (premise, claim, label, kind) pairs for the citation-support judge.
+
+For a sentence of a real passage, the premise is a window of up to two sentences either
+side, and the claim is the sentence after one generator from `perturb`. Kinds are
+balanced: half supported, half unsupported, round-robin within each half.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from generation.sentences import split_sentences
+from medcite.training.perturb import GENERATORS, SUPPORTED_KINDS, UNSUPPORTED_KINDS, Context
+from medcite.training.sources import Passage
+from medcite.vocabulary import ENTITY_CLASSES
+
+# Premise = the claim's sentence with one neighbour either side (up to three sentences).
+# Wider windows get cut by the model's max_length, and a premise truncated before its claim
+# sentence is a mislabelled pair.
+WINDOW = 1
+
+
+@dataclass(frozen=True, slots=True)
+class JudgePair:
+    premise: str
+    hypothesis: str
+    label: str  # "supported" | "unsupported"
+    kind: str
+    source: str
+    group: str
+
+    @property
+    def y(self) -> float:
+        return 1.0 if self.label == "supported" else 0.0
+
+
+def _claims(text: str) -> list[str]:
+    out = []
+    for s in split_sentences(text):
+        s = re.sub(r"^(?:[-•*]|\d+\.)\s+", "", s).strip()
+        if 6 <= len(s.split()) <= 50 and re.search(r"[a-z]{3}", s) and s[0].isupper():
+            out.append(s)
+    return out
+
+
+def build_pairs(
+    passages: Iterable[Passage], n_pairs: int, seed: int = 13, tries: int = 30
+) -> list[JudgePair]:
+    """Kinds in strict rotation (supported and unsupported alternate), so every kind gets
+    an equal share; for each kind, random sentences are tried until its generator applies."""
+    rng = random.Random(seed)
+    items = [(p, _claims(p.text)) for p in passages]
+    items = [(p, c) for p, c in items if c]
+    all_claims = [(p.group, c) for p, cs in items for c in cs]
+    cursor = {True: 0, False: 0}
+    count = {True: 0, False: 0}
+    pairs: list[JudgePair] = []
+    turns = 0
+    while len(pairs) < n_pairs and turns < n_pairs * 4:
+        turns += 1
+        supported = count[True] <= count[False]
+        kinds: Sequence[str] = SUPPORTED_KINDS if supported else UNSUPPORTED_KINDS
+        kind = kinds[cursor[supported] % len(kinds)]
+        cursor[supported] += 1
+        for _ in range(tries):
+            passage, claims = rng.choice(items)
+            i = rng.randrange(len(claims))
+            window = claims[max(0, i - WINDOW) : i + WINDOW + 1]
+            premise = " ".join(window)
+            foreign = [c for g, c in (rng.choice(all_claims) for _ in range(8)) if g != passage.group]
+            terms = {cls: [t for t in vocab if rng.random() < 0.5] for cls, vocab in ENTITY_CLASSES.items()}
+            ctx = Context(premise=premise, neighbours=window, foreign=foreign, extra_terms=terms)
+            claim = GENERATORS[kind](claims[i], rng, ctx)
+            if claim is None or (not supported and claim in premise):
+                continue
+            label = "supported" if supported else "unsupported"
+            pairs.append(JudgePair(premise, claim, label, kind, passage.source, passage.group))
+            count[supported] += 1
+            break
+    return pairs
+
+
+def split_by_group(
+    pairs: Sequence[JudgePair], held_out: float, seed: int = 13
+) -> tuple[list[JudgePair], list[JudgePair]]:
+    """Train / held-out split with no source document on both sides."""
+    groups = sorted({p.group for p in pairs})
+    random.Random(seed).shuffle(groups)
+    cut = set(groups[: max(1, int(len(groups) * held_out))])
+    return [p for p in pairs if p.group not in cut], [p for p in pairs if p.group in cut]

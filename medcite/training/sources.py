@@ -1,0 +1,63 @@
+"""Read the training/evaluation sources in ../shared at run time (never copied into the repo)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.loaders import load_file
+from ingest.pipeline import discover
+from medcite.errors import IngestError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    source: str  # "guideline:<doc id>", "medquad:<id>", "pubmedqa:<pmid>"
+    group: str  # document/topic the passage belongs to (for held-out splits and negatives)
+    text: str
+
+
+def default_shared() -> Path:
+    return Path(__file__).resolve().parents[2].parent / "shared"
+
+
+def guideline_passages(corpus: Path, max_chars: int = 1200) -> Iterator[Passage]:
+    """Paragraph-sized passages of every readable guideline (blocks merged up to max_chars)."""
+    for file, _ in discover([corpus]):
+        try:
+            parsed = load_file(file)
+        except IngestError as exc:
+            log.warning("skipped %s", exc)
+            continue
+        buffer = ""
+        for block in parsed.blocks:
+            if buffer and len(buffer) + len(block.text) > max_chars:
+                yield Passage(f"guideline:{file.stem}", file.stem, buffer)
+                buffer = ""
+            buffer = f"{buffer} {block.text}".strip()
+        if buffer:
+            yield Passage(f"guideline:{file.stem}", file.stem, buffer)
+
+
+def medquad(path: Path) -> Iterator[dict[str, str]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def medquad_passages(path: Path) -> Iterator[Passage]:
+    for row in medquad(path):
+        if row.get("answer"):
+            yield Passage(f"medquad:{row['id']}", row.get("focus") or row["id"], row["answer"])
+
+
+def pubmedqa_passages(path: Path) -> Iterator[Passage]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for pmid, item in data.items():
+        yield Passage(f"pubmedqa:{pmid}", f"pubmedqa:{pmid}", " ".join(item["CONTEXTS"]))

@@ -1,0 +1,157 @@
+"""A small, resumable training loop for sentence-transformers CrossEncoders on CPU.
+
+The CrossEncoder is built from the packaged MiniLM-L6 encoder with a fresh one-logit
+classification head, trained with binary cross-entropy. The loop is ours rather than
+CrossEncoderTrainer's so that it needs no `datasets`/`accelerate` and can checkpoint
+every N steps and resume bit-for-bit (model, optimiser, scheduler, sampler order, RNG).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+if TYPE_CHECKING:
+    from sentence_transformers import CrossEncoder
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT = "checkpoint.pt"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 1
+    batch_size: int = 16
+    learning_rate: float = 5e-5
+    warmup_ratio: float = 0.1
+    max_length: int = 256
+    seed: int = 13
+    checkpoint_every: int = 200
+
+
+@dataclass(frozen=True)
+class Pair:
+    first: str  # premise (judge) or query (reranker)
+    second: str  # claim (judge) or passage (reranker)
+    label: float
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def new_cross_encoder(base: Path, max_length: int) -> CrossEncoder:
+    """A CrossEncoder from a sentence-transformers encoder folder, with a fresh 1-logit head."""
+    from sentence_transformers import CrossEncoder
+
+    return CrossEncoder(str(base), num_labels=1, max_length=max_length, device="cpu")
+
+
+def network(model: CrossEncoder) -> torch.nn.Module:
+    """The transformer inside a CrossEncoder (typed, so callers need no None checks)."""
+    net = model.model
+    if net is None:
+        raise RuntimeError("CrossEncoder has no underlying model")
+    return net
+
+
+def save_fp16(model: CrossEncoder, out_dir: Path) -> None:
+    """Ship weights as fp16 safetensors (half the size); loaders cast back to fp32 on CPU."""
+    network(model).half()
+    model.save(str(out_dir))
+    network(model).float()
+
+
+def train_cross_encoder(
+    pairs: Sequence[Pair],
+    base: Path,
+    out_dir: Path,
+    config: TrainConfig,
+    resume: bool = True,
+    progress: bool = True,
+) -> CrossEncoder:
+    """Train and return the CrossEncoder; checkpoints go to out_dir/checkpoint.pt."""
+    from transformers import get_linear_schedule_with_warmup
+
+    seed_everything(config.seed)
+    model = new_cross_encoder(base, config.max_length)
+    net, tokenizer = network(model), model.tokenizer
+    order = list(range(len(pairs)))
+    schedule: list[list[int]] = []
+    shuffler = random.Random(config.seed)
+    for _ in range(config.epochs):
+        shuffler.shuffle(order)
+        schedule += [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+    total = len(schedule)
+    optimizer = torch.optim.AdamW(net.parameters(), lr=config.learning_rate, weight_decay=0.01)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(total * config.warmup_ratio), total)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out_dir / CHECKPOINT
+    step = 0
+    if resume and ckpt_path.exists():
+        state = torch.load(ckpt_path, weights_only=False)
+        if state.get("config") == asdict(config) and state.get("n_pairs") == len(pairs):
+            net.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
+            torch.set_rng_state(state["torch_rng"])
+            step = int(state["step"])
+            log.info("resuming from step %d of %d", step, total)
+        else:
+            log.warning("checkpoint in %s is for other data or settings; starting over", out_dir)
+    net.train()
+    bar = tqdm(total=total, initial=step, desc="train", unit="batch", disable=not progress)
+    started = time.perf_counter()
+    running = 0.0
+    while step < total:
+        batch = [pairs[i] for i in schedule[step]]
+        features = tokenizer(
+            [p.first for p in batch],
+            [p.second for p in batch],
+            padding=True,
+            truncation="longest_first",
+            max_length=config.max_length,
+            return_tensors="pt",
+        )
+        labels = torch.tensor([p.label for p in batch], dtype=torch.float32)
+        logits = net(**features).logits.view(-1)
+        loss = loss_fn(logits, labels)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        step += 1
+        running = 0.98 * running + 0.02 * float(loss) if step > 1 else float(loss)
+        bar.update(1)
+        bar.set_postfix(loss=f"{running:.3f}")
+        if step % config.checkpoint_every == 0 or step == total:
+            torch.save(
+                {
+                    "model": net.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "torch_rng": torch.get_rng_state(),
+                    "step": step,
+                    "config": asdict(config),
+                    "n_pairs": len(pairs),
+                },
+                ckpt_path,
+            )
+    bar.close()
+    net.eval()
+    log.info("trained %d steps in %.0fs", total, time.perf_counter() - started)
+    return model

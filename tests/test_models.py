@@ -1,0 +1,148 @@
+"""The trained models: backstop rules, the training pipeline on a tiny sample, the shipped
+judge on a smoke set, the eval-judge contract, and clear errors for missing or corrupt models."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from eval.judge_metrics import evaluate, read_pairs
+from generation.verifier import JUDGE_DIR, CrossEncoderJudge, backstop, premise_windows
+from medcite.cli import app
+from medcite.errors import ModelNotFoundError
+from retrieval.reranker import RERANKER_DIR, CrossEncoderReranker
+from tests.conftest import REPO
+
+SMOKE = REPO / "tests" / "data" / "judge-smoke.jsonl"
+runner = CliRunner()
+
+
+def test_backstop_numbers_and_negation() -> None:
+    premise = "Screen adults aged 50 to 75 years every 10 years."
+    assert backstop(premise, "Screen adults aged 50 to 75 every ten years.", 0.9) == 0.9
+    assert backstop(premise, "Screen adults aged 45 to 75 years.", 0.9) <= 0.05
+    assert backstop(premise, "Do not screen adults aged 50 to 75 years.", 0.8) == pytest.approx(0.24)
+    assert backstop("Do not reuse syringes.", "Syringes must not be reused.", 0.8) == 0.8
+    # entities: a drug, test, condition or population the premise does not name caps the score
+    aaa = "Screen men aged 65 to 75 years who have ever smoked with ultrasonography."
+    assert backstop(aaa, "Screen women aged 65 to 75 years with ultrasonography.", 0.9) <= 0.1
+    assert backstop("Start Neurontin at night.", "Start gabapentin at night.", 0.9) == 0.9  # brand = generic
+    assert backstop("Screen for HCV infection.", "Screen for hepatitis C.", 0.9) == 0.9  # abbreviation
+    # negation is compared with the premise sentence closest to the claim, not the whole premise
+    listing = "Clean vial diaphragms with alcohol. Never reuse a syringe. Do not share vials."
+    assert backstop(listing, "Vial diaphragms should be cleaned with alcohol.", 0.8) == 0.8
+    assert backstop(listing, "A syringe may be reused.", 0.8) == pytest.approx(0.24)
+
+
+def test_premise_windows_cover_long_passages() -> None:
+    sentences = [f"Sentence {i} is about topic {i}." for i in range(10)]
+    windows = premise_windows(" ".join(sentences))
+    assert len(windows) > 1
+    assert all(s in " ".join(windows) for s in sentences)
+    assert premise_windows("Short premise.") == ["Short premise."]
+
+
+def _tiny_shared(tmp: Path) -> Path:
+    shared = tmp / "shared"
+    (shared / "corpus").mkdir(parents=True)
+    (shared / "train").mkdir()
+    (shared / "eval").mkdir()
+    for name in ("hypertension.md", "type-2-diabetes.md", "opioid-prescribing.md"):
+        shutil.copy(REPO / "corpus" / "guidelines" / name, shared / "corpus" / name)
+    rows = [
+        {
+            "id": f"q{i}",
+            "question": f"What is the treatment for condition {i}?",
+            "qtype": "treatment",
+            "answer": f"Condition {i} is treated with rest and fluids for {i + 2} days.",
+            "focus": f"condition {i}",
+        }
+        for i in range(6)
+    ]
+    (shared / "train" / "medquad.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (shared / "eval" / "pubmedqa-pqal-dev.json").write_text(
+        json.dumps(
+            {
+                "1": {
+                    "QUESTION": "Does X help?",
+                    "CONTEXTS": ["X reduced pain by 30% in 120 adults.", "No harms were seen."],
+                    "final_decision": "yes",
+                },
+            }
+        )
+    )
+    return shared
+
+
+def test_training_pipeline_end_to_end_on_a_tiny_sample(tmp_path: Path) -> None:
+    shared = _tiny_shared(tmp_path)
+    out = tmp_path / "judge"
+    result = runner.invoke(
+        app, ["models", "train", "judge", "--shared", str(shared), "--out", str(out), "--size", "32"]
+    )
+    assert result.exit_code == 0, result.output
+    meta = json.loads((out / "medcite.json").read_text())
+    assert meta["train_pairs"] > 0 and 0.0 <= meta["threshold"] <= 1.0
+    assert (out / "model.safetensors").stat().st_size < 50_000_000
+    judge = CrossEncoderJudge(out)
+    scores = judge.scores([("Aspirin 81 mg daily.", "Aspirin 81 mg daily.")])
+    assert len(scores) == 1 and 0.0 <= scores[0] <= 1.0
+    # resumable: a second run finds the finished checkpoint and does not train again
+    again = runner.invoke(
+        app, ["models", "train", "judge", "--shared", str(shared), "--out", str(out), "--size", "32"]
+    )
+    assert again.exit_code == 0, again.output
+
+    rr_out = tmp_path / "reranker"
+    rr = runner.invoke(
+        app, ["models", "train", "reranker", "--shared", str(shared), "--out", str(rr_out), "--size", "6"]
+    )
+    assert rr.exit_code == 0, rr.output
+    assert json.loads((rr_out / "medcite.json").read_text())["positives"] == 6
+
+
+def test_missing_and_corrupt_models_give_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError, match="medcite models train judge"):
+        CrossEncoderJudge(tmp_path / "nowhere")
+    with pytest.raises(ModelNotFoundError, match="medcite models train reranker"):
+        CrossEncoderReranker(tmp_path / "nowhere")
+    if not (JUDGE_DIR / "model.safetensors").is_file():
+        pytest.skip("no shipped judge to corrupt")
+    broken = tmp_path / "broken"
+    shutil.copytree(JUDGE_DIR, broken)
+    data = (broken / "model.safetensors").read_bytes()
+    (broken / "model.safetensors").write_bytes(data[: len(data) // 10])
+    with pytest.raises(ModelNotFoundError, match="cannot be loaded"):
+        CrossEncoderJudge(broken)
+
+
+@pytest.fixture(scope="module")
+def shipped_judge() -> CrossEncoderJudge:
+    return CrossEncoderJudge()
+
+
+def test_shipped_judge_passes_the_smoke_set(shipped_judge: CrossEncoderJudge) -> None:
+    result = evaluate(shipped_judge, read_pairs(SMOKE))
+    assert result["n"] == 20
+    assert result["accuracy"] >= 0.85, result
+
+
+def test_eval_judge_cli_contract() -> None:
+    result = runner.invoke(app, ["models", "eval-judge", str(SMOKE), "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert {"n", "accuracy", "balanced_accuracy", "f1_unsupported", "by_kind"} <= body.keys()
+    assert set(body["by_kind"]) == {k["kind"] for k in map(json.loads, SMOKE.read_text().splitlines())}
+
+
+def test_models_info_lists_both_models() -> None:
+    result = runner.invoke(app, ["models", "info", "--json"])
+    assert result.exit_code == 0
+    names = {row["name"]: row for row in json.loads(result.stdout)}
+    assert set(names) == {"citation-judge", "medical-reranker"}
+    assert names["citation-judge"]["installed"] == (JUDGE_DIR / "model.safetensors").is_file()
+    assert names["medical-reranker"]["installed"] == (RERANKER_DIR / "model.safetensors").is_file()

@@ -1,0 +1,184 @@
+"""Each claim generator makes exactly the change it claims, on real guideline sentences."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from generation.verifier import numbers_in
+from medcite.training.judge_data import build_pairs
+from medcite.training.perturb import (
+    GENERATORS,
+    SUPPORTED_KINDS,
+    UNSUPPORTED_KINDS,
+    Context,
+    added_clause,
+    clause,
+    compress,
+    entity_swap,
+    lead_in,
+    merge,
+    negation,
+    number_change,
+    number_format,
+    other_sentence,
+    qualifier_drop,
+    reorder,
+    reword,
+    synonym_swap,
+)
+from medcite.training.sources import Passage
+from medcite.vocabulary import ABBREVIATIONS, BRAND_TO_GENERIC, ENTITY_CLASSES
+
+# Real recommendation sentences (USPSTF, CDC and VA/DoD texts in ../shared/corpus).
+AAA = (
+    "The USPSTF recommends 1-time screening for abdominal aortic aneurysm (AAA) with ultrasonography "
+    "in men aged 65 to 75 years who have ever smoked."
+)
+CRC = "The USPSTF recommends screening for colorectal cancer starting at age 50 years and continuing until age 75 years."
+OPIOID = (
+    "When starting opioid therapy for chronic pain, clinicians should prescribe immediate-release opioids "
+    "instead of extended-release/long-acting (ER/LA) opioids."
+)
+BENZO = "The Work Group recommends against the concurrent use of benzodiazepines and opioids."
+SYPHILIS = "MSM or persons living with HIV may benefit from more frequent screening."
+DOSE = "Gabapentin is usually started at 300 mg once daily and increased every 3 days."
+FOREIGN = ["Hydroxyurea reduces the frequency of pain crises in adults with sickle cell anemia."]
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[\w/.-]+", text.lower())
+
+
+def ctx(premise: str) -> Context:
+    return Context(premise=premise, neighbours=[premise], foreign=FOREIGN)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_number_change_alters_exactly_one_number(seed: int) -> None:
+    out = number_change(AAA, random.Random(seed), ctx(AAA))
+    assert out is not None
+    a, b = words(AAA), words(out)
+    assert len(a) == len(b)
+    diffs = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    assert len(diffs) == 1
+    assert re.search(r"\d", diffs[0][0]) and re.search(r"\d", diffs[0][1])
+    assert numbers_in(out) - numbers_in(AAA)  # the new number is not in the premise
+
+
+def test_number_format_keeps_the_quantity() -> None:
+    for sentence in (DOSE, "The response rate was 10% at 12 weeks.", "Screen every year for infection."):
+        out = number_format(sentence, random.Random(0), ctx(sentence))
+        assert out is not None and out != sentence
+        assert numbers_in(out) == numbers_in(sentence)
+
+
+def test_negation_flips_only_the_negation() -> None:
+    removed = negation(BENZO, random.Random(0), ctx(BENZO))
+    assert removed == "The Work Group recommends the concurrent use of benzodiazepines and opioids."
+    inserted = negation(CRC, random.Random(0), ctx(CRC))
+    assert inserted == CRC.replace("recommends", "recommends against")
+    assert negation("Blue sky over the hills.", random.Random(0), ctx("x")) is None
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_entity_swap_replaces_one_term_with_a_same_class_term_absent_from_premise(seed: int) -> None:
+    out = entity_swap(OPIOID, random.Random(seed), ctx(OPIOID)) or entity_swap(
+        CRC, random.Random(seed), ctx(CRC)
+    )
+    assert out is not None
+    source = OPIOID if out.startswith("When") else CRC
+    removed = [
+        t
+        for cls in ENTITY_CLASSES.values()
+        for t in cls
+        if t.lower() in source.lower() and t.lower() not in out.lower()
+    ]
+    added = [
+        t
+        for cls in ENTITY_CLASSES.values()
+        for t in cls
+        if t.lower() in out.lower() and t.lower() not in source.lower()
+    ]
+    assert removed and added
+    assert not any(a.lower() in source.lower() for a in added)
+
+
+def test_qualifier_drop_overgeneralises() -> None:
+    hedged = qualifier_drop(SYPHILIS, random.Random(0), ctx(SYPHILIS))
+    assert hedged == "MSM or persons living with HIV will benefit from more frequent screening."
+    restricted = qualifier_drop(AAA, random.Random(1), ctx(AAA))
+    assert restricted is not None and len(restricted) < len(AAA)
+    assert set(words(restricted)) < set(words(AAA))  # only words were taken away
+
+
+def test_added_clause_and_other_sentence_bring_foreign_text() -> None:
+    added = added_clause(CRC, random.Random(0), ctx(CRC))
+    assert added is not None and added.startswith(CRC[:-1] + ", and ")
+    assert "hydroxyurea reduces" in added
+    other = other_sentence(CRC, random.Random(0), ctx(CRC))
+    assert other == FOREIGN[0] and other not in CRC
+
+
+def test_supported_rewrites_keep_the_content() -> None:
+    rng = random.Random(0)
+    assert clause(
+        "Screening is recommended for adults at average risk; it is not recommended for children.",
+        rng,
+        ctx(""),
+    ) == ("Screening is recommended for adults at average risk.")
+    swapped = synonym_swap("Patients tried Neurontin and then Cymbalta for pain.", rng, ctx(""))
+    assert swapped is not None
+    changed = set(words(swapped)) ^ set(words("Patients tried Neurontin and then Cymbalta for pain."))
+    names = set(BRAND_TO_GENERIC) | set(BRAND_TO_GENERIC.values())
+    assert changed and changed <= names
+    expanded = synonym_swap("Adults with COPD need spirometry.", rng, ctx(""))
+    assert expanded == f"Adults with {ABBREVIATIONS['copd']} need spirometry."
+    merged = merge(CRC, rng, Context(premise=CRC + " " + AAA, neighbours=[CRC, AAA]))
+    assert merged is not None and CRC[:-1] in merged and AAA[5:] in merged
+    led = lead_in(CRC, rng, ctx(CRC))
+    assert led is not None and led.endswith(CRC[1:]) and led != CRC
+
+
+def test_build_pairs_balances_labels_and_kinds() -> None:
+    split = "Opioids are not first-line therapy for chronic pain in most adults, but they may be considered later."
+    text = " ".join([AAA, CRC, OPIOID, BENZO, SYPHILIS, DOSE, split])
+    passages = [Passage(f"t:{i}", f"g{i}", text) for i in range(4)]
+    passages.append(
+        Passage("t:x", "other", " ".join(FOREIGN * 3 + ["Adults with COPD should not smoke tobacco."]))
+    )
+    pairs = build_pairs(passages, 120, seed=3)
+    assert len(pairs) == 120
+    assert sum(p.label == "supported" for p in pairs) == 60
+    kinds = {p.kind for p in pairs}
+    assert kinds == set(SUPPORTED_KINDS) | set(UNSUPPORTED_KINDS) == set(GENERATORS)
+    assert all(p.hypothesis not in p.premise for p in pairs if p.label == "unsupported")
+
+
+def test_paraphrase_generators_keep_numbers_entities_and_polarity() -> None:
+    from generation.verifier import entities_in
+
+    rng = random.Random(2)
+    for sentence in (
+        AAA,
+        CRC,
+        BENZO,
+        "The Work Group suggests initiation of a moderate-dose statin for patients with an estimated 10-year CVD risk of 12% or greater. (Weak For)",
+    ):
+        for generator in (reword, reorder, compress):
+            out = generator(sentence, rng, ctx(sentence))
+            if out is None:
+                continue
+            assert out != sentence
+            assert numbers_in(out) <= numbers_in(sentence), (generator.__name__, out)
+            assert entities_in(out) <= entities_in(sentence), (generator.__name__, out)
+            assert ("against" in out) == ("against" in sentence)
+    assert reorder(CRC, rng, ctx(CRC)) is None or reorder(CRC, rng, ctx(CRC)) != CRC
+    assert reorder(AAA, random.Random(0), ctx(AAA)).startswith(
+        "In men aged 65 to 75 years who have ever smoked, "
+    )
+    assert compress(AAA, random.Random(1), ctx(AAA)) is not None and "(AAA)" not in compress(
+        AAA, random.Random(1), ctx(AAA)
+    )
