@@ -413,14 +413,11 @@ def models_eval_judge(
         labelled = read_pairs(pairs)
         result: dict[str, object] = evaluate(CrossEncoderJudge(), labelled)
         if baselines:
-            from eval.judge_metrics import EmbeddingCosineVerifier, TokenOverlapVerifier
+            from eval.judge_metrics import tuned_baselines
             from retrieval.embedder import SentenceTransformerEmbedder
 
             embedder = SentenceTransformerEmbedder(Settings().embedding_model)
-            result["baselines"] = {
-                v.name: evaluate(v, labelled)
-                for v in (TokenOverlapVerifier(), EmbeddingCosineVerifier(embedder))
-            }
+            result["baselines"] = {v.name: evaluate(v, labelled) for v in tuned_baselines(embedder)}
     except (MedciteError, ValueError, KeyError, json.JSONDecodeError) as exc:
         _fail(exc)
     if as_json:

@@ -16,14 +16,14 @@ def load_cross_encoder(path: Path, what: str, build: str) -> tuple[CrossEncoder,
     """The CrossEncoder at `path` in fp32 plus its medcite.json; a clear error if missing or corrupt."""
     if not (path / "config.json").is_file() or not any(path.glob("*.safetensors")):
         raise ModelNotFoundError(f"{what} not found at {path}; build it with `{build}`")
+    import torch
     from sentence_transformers import CrossEncoder
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     try:
-        model = CrossEncoder(str(path), device="cpu")
-        if model.model is not None:
-            model.model.float()  # weights ship as fp16; CPU inference runs in fp32
+        # weights ship as fp16; CPU inference runs in fp32
+        model = CrossEncoder(str(path), device="cpu", model_kwargs={"dtype": torch.float32})
     except Exception as exc:  # corrupt safetensors/config raise assorted types
         raise ModelNotFoundError(
             f"{what} at {path} cannot be loaded ({exc}); rebuild it with `{build}`"

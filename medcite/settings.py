@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     rerank_candidates: int = 20
 
     generator: str = "extractive"
-    abstain_min_dense: float = 0.35
+    abstain_min_dense: float = 0.55  # calibrated on guidelines-dev (see eval/README.md)
     abstain_min_lexical: float = 0.34
     answer_max_sentences: int = 4
     answer_min_sentence_score: float = 0.33
