@@ -135,7 +135,8 @@ def train_cross_encoder(
         scheduler.step()
         optimizer.zero_grad()
         step += 1
-        running = 0.98 * running + 0.02 * float(loss) if step > 1 else float(loss)
+        value = loss.item()
+        running = 0.98 * running + 0.02 * value if step > 1 else value
         bar.update(1)
         bar.set_postfix(loss=f"{running:.3f}")
         if step % config.checkpoint_every == 0 or step == total:
