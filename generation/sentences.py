@@ -16,7 +16,16 @@ def _segmenter() -> pysbd.Segmenter:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of `text`, line breaks treated as hard boundaries (list items, table rows)."""
+    """Sentences of `text`, line breaks treated as hard boundaries (list items, table rows).
+
+    Cached: the judge splits the same cited passage for its windows, for the negation rule
+    and again for every answer sentence that cites it.
+    """
+    return list(_split_cached(text))
+
+
+@lru_cache(maxsize=4096)
+def _split_cached(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for line in text.splitlines():
         line = line.strip()
@@ -25,4 +34,4 @@ def split_sentences(text: str) -> list[str]:
         with _lock:  # pysbd keeps per-call state on the segmenter
             parts = _segmenter().segment(line)
         out.extend(p.strip() for p in parts if p.strip())
-    return out
+    return tuple(out)

@@ -136,12 +136,11 @@ def remove(
 @app.command()
 def docs(index: IndexOpt = None, as_json: JsonOpt = False) -> None:
     """List the indexed documents."""
-    from ingest.store import ChunkStore
     from medcite.index import IndexDirectory
 
     try:
         directory = IndexDirectory(_settings(index).index)
-        store = ChunkStore(directory.current() / "store.sqlite", read_only=True)
+        store = directory.read_store()
     except MedciteError as exc:
         _fail(exc)
     documents = store.documents()

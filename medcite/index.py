@@ -156,6 +156,10 @@ class IndexDirectory:
     def info(self) -> IndexInfo:
         return read_info(self.current())
 
+    def read_store(self) -> ChunkStore:
+        """The live generation's store alone, read-only (no vectors or BM25 loaded)."""
+        return ChunkStore(self.current() / _STORE, read_only=True)
+
     def open(self) -> IndexSnapshot:
         return IndexSnapshot(self.current())
 
