@@ -31,6 +31,7 @@ class HitOut(BaseModel):
     lexical_score: float | None = None
     developer: str = ""
     date: str = ""
+    note: str = Field(default="", description="Why retrieval moved it, e.g. superseded by a newer version")
 
     @classmethod
     def of(cls, hit: Hit) -> HitOut:
@@ -47,6 +48,7 @@ class HitOut(BaseModel):
             lexical_score=None if hit.lexical_score is None else round(hit.lexical_score, 6),
             developer=hit.document.developer,
             date=hit.document.released,
+            note=hit.note,
         )
 
 
@@ -66,6 +68,7 @@ class ReferenceOut(BaseModel):
     pages: str
     text: str
     source: str = ""
+    note: str = Field(default="", description="e.g. 'superseded by <doc> (<year>)' for an older version")
 
 
 class AnswerOut(BaseModel):
@@ -99,6 +102,7 @@ class AnswerOut(BaseModel):
                     pages=r.hit.chunk.pages,
                     text=r.hit.chunk.text,
                     source=r.hit.document.source,
+                    note=r.hit.note,
                 )
                 for r in answer.references
             ],

@@ -77,7 +77,7 @@ def _score_case(
 ) -> CaseResult:
     started = time.perf_counter()
     hits = engine.search(case.question, k=RETRIEVE_K, mode=mode, rerank=rerank)
-    answer = engine.generator.answer(case.question, hits[: engine.settings.top_k])
+    answer = engine.answer_from(case.question, hits[: engine.settings.top_k])
     latency = (time.perf_counter() - started) * 1000
     docs = [h.document.doc_id for h in hits]
     texts = [h.chunk.text for h in hits]

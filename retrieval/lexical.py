@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import bm25s
@@ -58,13 +58,27 @@ class LexicalIndex:
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """Best-first (chunk id, BM25 score) pairs; only chunks sharing a term score."""
-        tokens = tokenize(query)
-        if self.bm25 is None or not tokens or k <= 0:
+        return self.search_weighted([(query, 1.0)], k)
+
+    def search_weighted(self, parts: Sequence[tuple[str, float]], k: int) -> list[tuple[int, float]]:
+        """BM25 of several query parts, each scored alone and summed with its weight.
+
+        Query understanding uses this to count the asked-about terms fully, synonyms and the
+        already-tried list partly. A term repeated across parts counts once, in its first part.
+        """
+        if self.bm25 is None or k <= 0:
             return []
-        known = [t for t in tokens if t in self.bm25.vocab_dict]
-        if not known:
+        seen: set[str] = set()
+        scores: np.ndarray | None = None
+        for text, weight in parts:
+            known = [t for t in dict.fromkeys(tokenize(text)) if t in self.bm25.vocab_dict and t not in seen]
+            seen.update(known)
+            if not known or weight <= 0:
+                continue
+            part = np.asarray(self.bm25.get_scores(known), dtype=np.float32) * weight
+            scores = part if scores is None else scores + part
+        if scores is None:
             return []
-        scores = self.bm25.get_scores(known)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]

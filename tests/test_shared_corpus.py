@@ -7,6 +7,7 @@ import json
 import pytest
 
 from medcite.engine import Engine
+from retrieval.priors import is_administrative
 from tests.conftest import REPO, SHARED_CORPUS
 from tests.test_answer import SEED, assert_grounded
 
@@ -80,3 +81,48 @@ def test_seed_question_finds_the_colorado_chronic_pain_guideline(engine: Engine)
     answer = engine.ask(SEED)
     assert_grounded(answer)
     assert "ngc-11313" in {r.hit.document.doc_id for r in answer.references}
+
+
+CDC_2016, CDC_2022 = "ngc-10953", "cdc-2022-opioids-chronic-pain-rr7103a1"
+
+
+def _first_rank(hits: list, doc_id: str) -> int:  # type: ignore[type-arg]
+    return next((h.rank for h in hits if h.document.doc_id == doc_id), 99)
+
+
+def test_newer_guideline_version_is_preferred_and_the_older_one_says_so(engine: Engine) -> None:
+    hits = engine.search("What does the CDC guideline say about urine drug testing for patients on opioids?", k=10)
+    assert _first_rank(hits, CDC_2022) < _first_rank(hits, CDC_2016)
+    older = [h for h in hits if h.document.doc_id == CDC_2016]
+    assert older and all(f"superseded by {CDC_2022} (2022)" in h.note for h in older)
+
+
+def test_a_question_naming_the_older_year_gets_the_older_version_first(engine: Engine) -> None:
+    hits = engine.search("Under the 2016 CDC guideline, how many days of opioids are enough for acute pain?", k=10)
+    assert hits[0].document.doc_id == CDC_2016
+    assert all(h.note == "" for h in hits if h.document.doc_id == CDC_2016)
+
+
+def test_query_understanding_and_refinement_beat_plain_hybrid_on_the_seed_question(engine: Engine) -> None:
+    """The seed's already-tried list no longer pulls in passages about those drugs first."""
+    plain = engine.settings.model_copy(update={"query_understanding": False})
+    baseline = Engine(plain, embedder=engine.embedder).search(SEED, k=5)
+    improved = engine.search(SEED, k=5)
+    assert improved[0].document.doc_id == "ngc-11313"
+
+    def mentions_tried(hits: list) -> int:  # type: ignore[type-arg]
+        return sum("tramadol" in h.chunk.text.lower() or "gabapentin" in h.chunk.text.lower() for h in hits)
+    assert mentions_tried(improved) <= mentions_tried(baseline)
+
+
+def test_administrative_sections_are_demoted(engine: Engine) -> None:
+    question = "Should adults without respiratory symptoms be screened for COPD?"
+    refined = engine.search(question, k=5)
+    no_prior = engine.settings.model_copy(update={"admin_section_weight": 1.0})
+    unrefined = Engine(no_prior, embedder=engine.embedder).search(question, k=5)
+
+    def admin(hits: list) -> int:  # type: ignore[type-arg]
+        return sum(is_administrative(h.chunk.section) for h in hits)
+
+    assert admin(refined) < admin(unrefined)
+    assert any("against screening" in h.chunk.text for h in refined)

@@ -1,0 +1,141 @@
+"""Medical query understanding: what is asked, what was already tried, which synonyms to add.
+
+A clinician's question often lists what failed before the real ask ("a fourth-line option
+... after gabapentinoids, SNRIs, tramadol and topical agents?"). Left as is, BM25 rewards
+passages about those drugs, i.e. the options the clinician has ruled out. `understand`
+splits the question into the *focus* (what is asked) and the *tried* list, and collects
+synonyms for the lexical side only: generic names for brand names (Neurontin -> gabapentin),
+expansions of abbreviations (COPD -> chronic obstructive pulmonary disease) and abbreviations
+for spelled-out forms. The dense side sees the focus (plus the original question, blended
+by the retriever) with brand names replaced by generics, never the synonym list, so the
+expansion cannot drown the embedding.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from medcite.vocabulary import ABBREVIATIONS, BRAND_TO_GENERIC, ENTITY_CLASSES
+
+# Cues that open a list of things already tried; "after"/"despite" need a list that names therapies.
+_FAILED_CUES = (
+    r"(?:already|previously)\s+(?:tried|used|taken|received|failed)(?:\s+on)?",
+    r"(?:has|have|had)\s+(?:already\s+)?(?:tried|failed|used|taken|received)",
+    r"(?:who|that)\s+(?:has\s+|have\s+|had\s+)?failed",
+    r"(?:after|despite|following)\s+(?:the\s+)?failure\s+of",
+    r"(?:unresponsive\s+to|refractory\s+to|resistant\s+to|intolerant\s+(?:of|to))",
+    r"(?:did\s+not|didn't|does\s+not|doesn't|do\s+not)\s+(?:respond|tolerate)(?:\s+to)?",
+    r"(?:no\s+response|inadequate\s+response|not\s+responded)\s+to",
+    r"other\s+than",
+    r"besides",
+)
+_SOFT_CUES = (r"after(?:\s+(?:trials?\s+of|trying|using))?", r"despite(?:\s+(?:trials?\s+of|using))?")
+_CLAUSE_END = (
+    r"(?=[?.;:!]|\s+(?:what|which|how|is|are|should|can|could|would|for|in|with|because|due|but|since|"
+    r"without|who|that)\b|$)"
+)
+_FAILED = re.compile(
+    rf"\b(?:{'|'.join(_FAILED_CUES)})\s+(?P<list>.+?){_CLAUSE_END}",
+    re.IGNORECASE,
+)
+_SOFT = re.compile(rf"\b(?:{'|'.join(_SOFT_CUES)})\s+(?P<list>.+?){_CLAUSE_END}", re.IGNORECASE)
+_THERAPY_WORD = re.compile(
+    r"(?:oids?|ines?|ants?|ics?|agents?|drugs?|medications?|therap(?:y|ies)|treatments?|inhibitors?|"
+    r"blockers?|NSAIDs?|SNRIs?|SSRIs?|TCAs?|opioids?|patch(?:es)?|creams?)$",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """A question split into what is asked and what is context, plus lexical synonyms."""
+
+    original: str
+    focus: str
+    tried: tuple[str, ...] = ()
+    synonyms: tuple[str, ...] = ()
+    years: tuple[int, ...] = field(default_factory=tuple)
+
+    @property
+    def dense_text(self) -> str:
+        """What the embedder sees: the focus, brand names replaced by generic names."""
+        return replace_brands(self.focus)
+
+
+def years_in(text: str) -> tuple[int, ...]:
+    return tuple(int(y) for y in _YEAR.findall(text))
+
+
+def _items(text: str) -> list[str]:
+    parts = re.split(r",|;|\s+(?:and|or|and/or|nor)\s+|/", text)
+    return [p.strip(" .") for p in parts if p.strip(" .")]
+
+
+def _names_therapies(items: list[str]) -> bool:
+    """True when a list looks like treatments (known drugs or classes), not times or events."""
+    drugs = {d.lower() for d in ENTITY_CLASSES["drug"]} | set(BRAND_TO_GENERIC)
+    for item in items:
+        words = item.lower().split()
+        if any(w in drugs for w in words) or (words and _THERAPY_WORD.search(words[-1])):
+            return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _spelled_out() -> list[tuple[re.Pattern[str], str]]:
+    """Spelled-out forms -> abbreviation, longest first so 'type 2 diabetes mellitus' wins."""
+    pairs = sorted(ABBREVIATIONS.items(), key=lambda kv: -len(kv[1]))
+    return [(re.compile(rf"\b{re.escape(long)}\b", re.IGNORECASE), short) for short, long in pairs]
+
+
+def replace_brands(text: str) -> str:
+    def swap(match: re.Match[str]) -> str:
+        return BRAND_TO_GENERIC.get(match.group(0).lower(), match.group(0))
+
+    return re.sub(r"[A-Za-z][A-Za-z-]+", swap, text)
+
+
+def synonyms_for(text: str) -> list[str]:
+    """Generic names, abbreviation expansions and abbreviations that `text` implies but lacks."""
+    lowered = text.lower()
+    found: list[str] = []
+    for word in re.findall(r"[A-Za-z0-9][A-Za-z0-9-]*", text):
+        key = word.lower()
+        if key in BRAND_TO_GENERIC:
+            found.append(BRAND_TO_GENERIC[key])
+        # Abbreviations only when written as one (upper case: "COPD", "SNRIs"), so "who" stays a word;
+        # two-letter ones ("CT", "MI") are too ambiguous to expand.
+        if key in ABBREVIATIONS and len(key) > 2 and word[:3].isupper():
+            found.append(ABBREVIATIONS[key])
+    for pattern, short in _spelled_out():
+        if len(short) > 2 and pattern.search(text):
+            found.append(short)
+    return [s for s in dict.fromkeys(found) if s.lower() not in lowered]
+
+
+def understand(question: str) -> QueryPlan:
+    """Split the already-tried list off the question and collect lexical synonyms."""
+    focus, tried = question, ""
+    match = _FAILED.search(question)
+    if match is None:
+        soft = _SOFT.search(question)
+        if soft is not None:
+            items = _items(soft.group("list"))
+            if len(items) >= 2 and _names_therapies(items):
+                match = soft
+    if match is not None:
+        tried = match.group("list")
+        focus = (question[: match.start()] + question[match.end() :]).strip()
+        focus = re.sub(r"\s+([?.,;])", r"\1", re.sub(r"\s{2,}", " ", focus))
+        if len(focus.split()) < 3:  # the list *is* the question ("what after X fails?"): keep all
+            focus, tried = question, ""
+    return QueryPlan(
+        original=question,
+        focus=focus,
+        tried=tuple(_items(tried)),
+        synonyms=tuple(synonyms_for(focus)),
+        years=years_in(question),
+    )
