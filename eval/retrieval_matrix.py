@@ -68,7 +68,7 @@ REFINE_OFF = REFINEMENT_OFF
 DEFAULT_CONFIGS = "bm25,dense,hybrid,hybrid+rerank20,hybrid+qu"
 
 
-def score(suite: Suite, engine: Engine, config: Config) -> dict[str, float]:
+def score(suite: Suite, engine: Engine, config: Config, limit: int | None = None) -> dict[str, float]:
     """Mean retrieval metrics over the answerable cases, plus search latency percentiles."""
     engine.settings.query_understanding = config.query_understanding
     for key, value in (REFINE_ON if config.refine else REFINE_OFF).items():
@@ -78,7 +78,7 @@ def score(suite: Suite, engine: Engine, config: Config) -> dict[str, float]:
     engine.search("warm-up", k=1, mode=config.mode, rerank=config.rerank)
     rows: dict[str, list[float]] = {"r@1": [], "r@5": [], "r@10": [], "mrr": [], "evid@5": []}
     latencies: list[float] = []
-    for case in suite.cases:
+    for case in suite.cases[:limit] if limit else suite.cases:
         if not case.answerable:
             continue
         started = time.perf_counter()
@@ -115,13 +115,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--configs", default=DEFAULT_CONFIGS, help=f"comma list from {', '.join(CONFIGS)}")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--limit", type=int, help="only the first N cases (e.g. for slow rerank runs)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     suite = load_suite(args.suite)
     engine = Engine(Settings(index=args.index))
     results: dict[str, dict[str, float]] = {}
     for name in args.configs.split(","):
-        results[name] = score(suite, engine, CONFIGS[name])
+        results[name] = score(suite, engine, CONFIGS[name], args.limit)
         print(name, json.dumps(results[name]), flush=True)
     print(f"\n{suite.name} ({sum(c.answerable for c in suite.cases)} answerable cases)\n")
     print(markdown_table(results))

@@ -13,16 +13,26 @@ from medcite.types import Hit
 from retrieval.vector_index import VectorIndex
 
 
-def drop_near_duplicates(hits: list[Hit], vectors: VectorIndex, max_cosine: float) -> list[Hit]:
-    """Keep hits in order, skipping any whose chunk vector is >= max_cosine to a kept one."""
+def drop_near_duplicates(
+    hits: list[Hit], vectors: VectorIndex, max_cosine: float, limit: int | None = None
+) -> list[Hit]:
+    """Keep hits in order, skipping any whose chunk vector is >= max_cosine to a kept one.
+
+    Stops once `limit` hits are kept (only the head of the list is ever shown), so the cost
+    is a few vector look-ups, not one per candidate.
+    """
     if len(hits) < 2:
         return hits
-    matrix = np.stack([vectors.index.reconstruct(h.row_id) for h in hits])
-    kept: list[int] = []
-    for i in range(len(hits)):
-        if not kept or float(np.max(matrix[kept] @ matrix[i])) < max_cosine:
-            kept.append(i)
-    return [hits[i] for i in kept]
+    kept: list[Hit] = []
+    kept_vectors: list[np.ndarray] = []
+    for hit in hits:
+        vector = np.asarray(vectors.index.reconstruct(hit.row_id), dtype=np.float32)
+        if not kept_vectors or float(np.max(np.stack(kept_vectors) @ vector)) < max_cosine:
+            kept.append(hit)
+            kept_vectors.append(vector)
+            if limit is not None and len(kept) >= limit:
+                break
+    return kept
 
 
 def cap_per_document(hits: list[Hit], cap: int) -> list[Hit]:

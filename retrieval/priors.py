@@ -49,9 +49,14 @@ def is_administrative(section: str, patterns: Sequence[str] = ADMINISTRATIVE_SEC
     return False
 
 
+@lru_cache(maxsize=65536)
+def _is_administrative_default(section: str) -> bool:
+    return is_administrative(section)
+
+
 def section_weight(section: str, admin_weight: float) -> float:
     """The multiplier for a chunk's fused score: admin_weight for administrative sections, else 1."""
-    return admin_weight if admin_weight != 1.0 and is_administrative(section) else 1.0
+    return admin_weight if admin_weight != 1.0 and _is_administrative_default(section) else 1.0
 
 
 def drop_weak_evidence(hits: list[Hit], max_gap: float) -> list[Hit]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 from itertools import combinations
 
 from medcite.types import Document, Hit
@@ -54,11 +55,13 @@ _BOILERPLATE = frozenset(
 )
 
 
-def _title_words(title: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def _title_words(title: str) -> frozenset[str]:
     words = re.findall(r"[a-z0-9]+", re.sub(r"\b(19|20)\d\d\b", " ", title.lower()))
-    return {w for w in words if w not in _BOILERPLATE}
+    return frozenset(w for w in words if w not in _BOILERPLATE)
 
 
+@lru_cache(maxsize=4096)
 def _developer_key(developer: str) -> str:
     """'Centers for Disease Control and Prevention - Federal Government Agency' -> the agency."""
     return re.split(r"\s+-\s+|,|\(", developer.lower())[0].strip()

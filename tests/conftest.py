@@ -44,9 +44,7 @@ def starter_engine(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder)
 
 
 @pytest.fixture(scope="session")
-def shared_engine(
-    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
-) -> Iterator[Engine]:
+def shared_engine(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Engine]:
     """All 109 real guideline documents, ingested once (a few minutes on 2 cores)."""
     if not (SHARED_CORPUS / "manifest.json").is_file():
         pytest.skip(f"real guideline data not found at {SHARED_CORPUS}")

@@ -62,7 +62,7 @@ def test_batching_does_not_change_vectors() -> None:
 
 def test_missing_onnx_model_is_a_clear_error(tmp_path: Path) -> None:
     assert resolve_onnx_model(str(tmp_path)) is None
-    with pytest.raises(ModelNotFoundError, match="no model.onnx"):
+    with pytest.raises(ModelNotFoundError, match=r"no model\.onnx"):
         OnnxEmbedder(str(tmp_path))
 
 

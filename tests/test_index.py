@@ -206,3 +206,24 @@ def test_killed_ingest_leaves_previous_index_usable(tmp_path: Path, engine: Engi
     report = fresh.ingest([big / "doc0.md"], progress=False)
     assert report.added == ["doc0"]
     assert not list(engine.index.root.glob(".tmp-*"))
+
+
+def test_vector_index_stores_float16_and_still_removes_by_id(tmp_path: Path) -> None:
+    import faiss
+    import numpy as np
+
+    from retrieval.vector_index import VectorIndex
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(50, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = VectorIndex.empty(384)
+    index.add(list(range(100, 150)), vectors)
+    index.save(tmp_path / "v.faiss")
+    loaded = VectorIndex.load(tmp_path / "v.faiss")
+    inner = faiss.downcast_index(faiss.downcast_index(loaded.index).index)
+    assert isinstance(inner, faiss.IndexScalarQuantizer)
+    assert np.abs(loaded.index.reconstruct(107) - vectors[7]).max() < 1e-3
+    assert loaded.search(vectors[7], 3)[0][0] == 107
+    assert loaded.remove([107]) == 1 and len(loaded) == 49
+    assert all(i != 107 for i, _ in loaded.search(vectors[7], 5))

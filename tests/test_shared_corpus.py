@@ -91,14 +91,18 @@ def _first_rank(hits: list, doc_id: str) -> int:  # type: ignore[type-arg]
 
 
 def test_newer_guideline_version_is_preferred_and_the_older_one_says_so(engine: Engine) -> None:
-    hits = engine.search("What does the CDC guideline say about urine drug testing for patients on opioids?", k=10)
+    hits = engine.search(
+        "What does the CDC guideline say about urine drug testing for patients on opioids?", k=10
+    )
     assert _first_rank(hits, CDC_2022) < _first_rank(hits, CDC_2016)
     older = [h for h in hits if h.document.doc_id == CDC_2016]
     assert older and all(f"superseded by {CDC_2022} (2022)" in h.note for h in older)
 
 
 def test_a_question_naming_the_older_year_gets_the_older_version_first(engine: Engine) -> None:
-    hits = engine.search("Under the 2016 CDC guideline, how many days of opioids are enough for acute pain?", k=10)
+    hits = engine.search(
+        "Under the 2016 CDC guideline, how many days of opioids are enough for acute pain?", k=10
+    )
     assert hits[0].document.doc_id == CDC_2016
     assert all(h.note == "" for h in hits if h.document.doc_id == CDC_2016)
 
@@ -112,6 +116,7 @@ def test_query_understanding_and_refinement_beat_plain_hybrid_on_the_seed_questi
 
     def mentions_tried(hits: list) -> int:  # type: ignore[type-arg]
         return sum("tramadol" in h.chunk.text.lower() or "gabapentin" in h.chunk.text.lower() for h in hits)
+
     assert mentions_tried(improved) <= mentions_tried(baseline)
 
 
