@@ -189,3 +189,17 @@ def test_a_title_about_failure_is_not_a_tried_list() -> None:
     question = "Failed IUD insertions in community practice: an under-recognized problem?"
     assert understand(question).tried == ()
     assert understand("Best option for diabetes in a patient who failed metformin?").tried == ("metformin",)
+
+
+def test_version_note_reaches_the_reference_list_and_the_json() -> None:
+    from api.schemas import AnswerOut
+    from generation.render import reference_line
+    from medcite.types import Answer, AnswerSentence, Reference
+
+    older = prefer_versions([_hit(CDC_2016, 1.0), _hit(CDC_2022, 0.9)], years=(), older_weight=0.8)[1]
+    ref = Reference(n=1, hit=older)
+    assert "(Note: superseded by cdc-2022 (2022)" in reference_line(ref)
+    answer = Answer(
+        question="q", sentences=[AnswerSentence(text="t.", citations=(1,))], references=[ref], abstained=False
+    )
+    assert AnswerOut.of(answer).references[0].note.startswith("superseded by cdc-2022")
