@@ -356,7 +356,7 @@ def eval_command(
         "retriever": str(retriever or engine.settings.retriever),
         "rerank": bool(rerank),
         "query_understanding": engine.settings.query_understanding,
-        "refine": engine.settings.prefer_newer_versions,
+        "refine": any(getattr(engine.settings, key) != off for key, off in REFINEMENT_OFF.items()),
         "rrf_k": engine.settings.rrf_k,
         "limit": limit,
         "judge": getattr(verifier, "name", None),
@@ -483,9 +483,10 @@ def models_eval_judge(
         result: dict[str, object] = evaluate(CrossEncoderJudge(), labelled)
         if baselines:
             from eval.judge_metrics import tuned_baselines
-            from retrieval.embedder import SentenceTransformerEmbedder
+            from retrieval.embedder import load_embedder
 
-            embedder = SentenceTransformerEmbedder(Settings().embedding_model)
+            settings = Settings()
+            embedder = load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
             result["baselines"] = {v.name: evaluate(v, labelled) for v in tuned_baselines(embedder)}
     except (MedciteError, ValueError, KeyError, json.JSONDecodeError) as exc:
         _fail(exc)

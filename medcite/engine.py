@@ -12,11 +12,11 @@ from pathlib import Path
 from generation.base import Generator
 from generation.extractive import ExtractiveGenerator
 from ingest.pipeline import Ingestor, IngestReport, remove_documents
-from medcite.errors import IndexFormatError, MedciteError
-from medcite.index import IndexDirectory, IndexInfo, IndexSnapshot
+from medcite.errors import MedciteError
+from medcite.index import IndexDirectory, IndexInfo, IndexSnapshot, ensure_same_space
 from medcite.settings import DuplicatePolicy, RetrieverMode, Settings
 from medcite.types import Answer, Document, Hit
-from retrieval.embedder import Embedder, load_embedder, vector_space
+from retrieval.embedder import Embedder, load_embedder
 from retrieval.priors import drop_weak_evidence
 from retrieval.reranker import CrossEncoderReranker, Reranker
 from retrieval.retriever import Retriever
@@ -84,19 +84,9 @@ class Engine:
         use_rerank = self.settings.rerank if rerank is None else rerank
         reranker = self.reranker if use_rerank else None
         snapshot = self.snapshot()
-        if (mode or self.settings.retriever) is not RetrieverMode.bm25:
-            self._check_vector_space(snapshot)
+        if (mode or self.settings.retriever) is not RetrieverMode.bm25:  # query vectors must match
+            ensure_same_space(snapshot.info, self.index.root, self.embedder.name, self.embedder.dim)
         return Retriever(snapshot, self.embedder, self.settings, reranker).search(query, k, mode)
-
-    def _check_vector_space(self, snapshot: IndexSnapshot) -> None:
-        """Query vectors must come from the model family the index was embedded with."""
-        built_with = snapshot.info.embedding_model
-        if vector_space(built_with) != vector_space(self.embedder.name):
-            raise IndexFormatError(
-                f"index at {self.index.root} was embedded with {built_with!r} but queries would use "
-                f"{self.embedder.name!r}; set MEDCITE_EMBEDDING_MODEL={built_with} or run "
-                f"`medcite reembed --model {self.embedder.name}`"
-            )
 
     def answer_from(self, question: str, hits: Sequence[Hit]) -> Answer:
         """Draft an answer from retrieved hits, after dropping passages far weaker than the best."""

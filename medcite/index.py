@@ -32,6 +32,7 @@ from pathlib import Path
 
 from ingest.store import ChunkStore
 from medcite.errors import IndexFormatError, IndexLockedError, IndexNotFoundError
+from retrieval.embedder import vector_space
 from retrieval.lexical import LexicalIndex
 from retrieval.vector_index import VectorIndex
 
@@ -134,6 +135,17 @@ def read_info(generation: Path) -> IndexInfo:
     return IndexInfo(**data)
 
 
+def ensure_same_space(info: IndexInfo, root: Path, embedding_model: str, dim: int) -> None:
+    """Writes and queries must embed into the vector space the index was built in."""
+    if vector_space(info.embedding_model) != vector_space(embedding_model) or info.dim != dim:
+        raise IndexFormatError(
+            f"index at {root} was built with embedding model {info.embedding_model!r} "
+            f"({info.dim}-d), but {embedding_model!r} ({dim}-d) is configured; use the same "
+            f"model, ingest into a new index directory, or switch this index with "
+            f"`medcite reembed --model {embedding_model} --index {root}`"
+        )
+
+
 class IndexDirectory:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -164,19 +176,8 @@ class IndexDirectory:
         return IndexSnapshot(self.current())
 
     def check_compatible(self, embedding_model: str, dim: int) -> None:
-        """Writes and queries must embed into the vector space the index was built in."""
-        from retrieval.embedder import vector_space
-
-        if not self.exists():
-            return
-        info = self.info()
-        if vector_space(info.embedding_model) != vector_space(embedding_model) or info.dim != dim:
-            raise IndexFormatError(
-                f"index at {self.root} was built with embedding model {info.embedding_model!r} "
-                f"({info.dim}-d), but {embedding_model!r} ({dim}-d) is configured; use the same "
-                f"model, ingest into a new index directory, or switch this index with "
-                f"`medcite reembed --model {embedding_model} --index {self.root}`"
-            )
+        if self.exists():
+            ensure_same_space(self.info(), self.root, embedding_model, dim)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:

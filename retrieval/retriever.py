@@ -101,7 +101,7 @@ class Retriever:
             for chunk_id, score in ranked
             if chunk_id in rows
         ]
-        hits = self._refine(hits, plan, query, k)[:k]
+        hits = self._refine(hits, query, k)[:k]
         if query_vector is not None:
             hits = [h if h.dense_score is not None else self._with_cosine(h, query_vector) for h in hits]
         return [replace(h, rank=r) for r, h in enumerate(hits, start=1)]
@@ -110,7 +110,7 @@ class Retriever:
         vector = self.snapshot.vectors.index.reconstruct(hit.row_id)
         return replace(hit, dense_score=float(np.dot(vector, query_vector)))
 
-    def _refine(self, hits: list[Hit], plan: QueryPlan | None, query: str, k: int) -> list[Hit]:
+    def _refine(self, hits: list[Hit], query: str, k: int) -> list[Hit]:
         """Evidence filtering on the fused list: section prior, version preference, near-duplicates."""
         s = self.settings
         if s.admin_section_weight != 1.0:
@@ -122,7 +122,7 @@ class Retriever:
                 key=lambda h: -h.score,
             )
         if s.prefer_newer_versions:
-            hits = prefer_versions(hits, plan.years if plan else years_in(query), s.older_version_weight)
+            hits = prefer_versions(hits, years_in(query), s.older_version_weight)
         if s.near_duplicate_cosine < 1.0:
             limit = None if s.max_passages_per_document else k  # a cap needs the whole list
             hits = drop_near_duplicates(hits, self.snapshot.vectors, s.near_duplicate_cosine, limit)

@@ -139,6 +139,15 @@ def test_eval_judge_cli_contract() -> None:
     assert set(body["by_kind"]) == {k["kind"] for k in map(json.loads, SMOKE.read_text().splitlines())}
 
 
+def test_eval_judge_baselines_use_the_configured_embedder() -> None:
+    """--baselines must load whatever MEDCITE_EMBEDDING_MODEL names (the default is an ONNX model)."""
+    result = runner.invoke(app, ["models", "eval-judge", str(SMOKE), "--baselines", "--json"])
+    assert result.exit_code == 0, result.output
+    baselines = json.loads(result.stdout)["baselines"]
+    assert set(baselines) == {"token-overlap", "embedding-cosine"}
+    assert all(0.0 <= b["balanced_accuracy"] <= 1.0 for b in baselines.values())
+
+
 def test_models_info_lists_both_models() -> None:
     result = runner.invoke(app, ["models", "info", "--json"])
     assert result.exit_code == 0
