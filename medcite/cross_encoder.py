@@ -1,33 +1,135 @@
-"""Loading medcite's trained cross-encoders (judge, reranker) from their model folders, offline."""
+"""Loading medcite's trained cross-encoders (judge, reranker) from their model folders, offline.
+
+A model folder holds either int8 ONNX (`model.onnx`, run with onnxruntime: the fast path)
+or fp16 safetensors (run with sentence-transformers/torch in fp32). Both load behind one
+small `PairScorer` protocol, so the judge and the reranker do not care which.
+"""
 
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
+
+import numpy as np
 
 from medcite.errors import ModelNotFoundError
 
-if TYPE_CHECKING:
-    from sentence_transformers import CrossEncoder
+ONNX_FILE = "model.onnx"
 
 
-def load_cross_encoder(path: Path, what: str, build: str) -> tuple[CrossEncoder, dict[str, object]]:
-    """The CrossEncoder at `path` in fp32 plus its medcite.json; a clear error if missing or corrupt."""
-    if not (path / "config.json").is_file() or not any(path.glob("*.safetensors")):
-        raise ModelNotFoundError(f"{what} not found at {path}; build it with `{build}`")
-    import torch
-    from sentence_transformers import CrossEncoder
-    from transformers.utils import logging as hf_logging
+class PairScorer(Protocol):
+    """P(label = 1 | first, second) for each pair, in the input order."""
 
-    hf_logging.disable_progress_bar()
-    try:
+    max_length: int
+
+    def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray: ...
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class OnnxCrossEncoder:
+    """A one-logit cross-encoder exported by `medcite.onnx_export.export_cross_encoder_int8`.
+
+    Pairs are scored in length-sorted batches so short pairs are not padded to long ones.
+    """
+
+    def __init__(self, path: Path, max_length: int, batch_size: int = 32) -> None:
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self._tokenizer = AutoTokenizer.from_pretrained(str(path))
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(path / ONNX_FILE), options, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._lock = threading.Lock()
+
+    def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        out = np.zeros(len(pairs), dtype=np.float32)
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        with self._lock:
+            for start in range(0, len(order), self.batch_size):
+                ids = order[start : start + self.batch_size]
+                batch = self._tokenizer(
+                    [pairs[i][0] for i in ids],
+                    [pairs[i][1] for i in ids],
+                    padding=True,
+                    truncation="longest_first",
+                    max_length=self.max_length,
+                    return_tensors="np",
+                )
+                feeds = {k: np.asarray(v, dtype=np.int64) for k, v in batch.items() if k in self._inputs}
+                if "token_type_ids" in self._inputs and "token_type_ids" not in feeds:
+                    feeds["token_type_ids"] = np.zeros_like(feeds["input_ids"])
+                logits = self._session.run(None, feeds)[0].reshape(-1)
+                out[ids] = _sigmoid(logits.astype(np.float32))
+        return out
+
+
+class TorchCrossEncoder:
+    """A sentence-transformers CrossEncoder saved as (fp16) safetensors, run in fp32."""
+
+    def __init__(self, path: Path, batch_size: int = 32) -> None:
+        import torch
+        from sentence_transformers import CrossEncoder
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
         # weights ship as fp16; CPU inference runs in fp32
-        model = CrossEncoder(str(path), device="cpu", model_kwargs={"dtype": torch.float32})
-    except Exception as exc:  # corrupt safetensors/config raise assorted types
+        self.model = CrossEncoder(str(path), device="cpu", model_kwargs={"dtype": torch.float32})
+        self.max_length = int(self.model.max_length or 512)
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+
+    def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        import torch
+
+        with self._lock:
+            out = self.model.predict(
+                list(pairs),
+                batch_size=self.batch_size,
+                activation_fn=torch.nn.Sigmoid(),
+                show_progress_bar=False,
+            )
+        return np.asarray(out, dtype=np.float32).reshape(-1)
+
+
+def read_meta(path: Path) -> dict[str, object]:
+    meta_file = path / "medcite.json"
+    return json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+
+
+def is_installed(path: Path) -> bool:
+    return (path / ONNX_FILE).is_file() or (
+        (path / "config.json").is_file() and any(path.glob("*.safetensors"))
+    )
+
+
+def load_cross_encoder(
+    path: Path, what: str, build: str, batch_size: int = 32
+) -> tuple[PairScorer, dict[str, object]]:
+    """The scorer at `path` (ONNX when present) plus its medcite.json; a clear error if missing
+    or corrupt."""
+    if not is_installed(path):
+        raise ModelNotFoundError(f"{what} not found at {path}; build it with `{build}`")
+    meta = read_meta(path)
+    scorer: PairScorer
+    try:
+        if (path / ONNX_FILE).is_file():
+            scorer = OnnxCrossEncoder(path, int(meta.get("max_length", 128)), batch_size)  # type: ignore[call-overload]
+        else:
+            scorer = TorchCrossEncoder(path, batch_size)
+    except Exception as exc:  # corrupt weights/config raise assorted types
         raise ModelNotFoundError(
             f"{what} at {path} cannot be loaded ({exc}); rebuild it with `{build}`"
         ) from exc
-    meta_file = path / "medcite.json"
-    meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
-    return model, meta
+    return scorer, meta

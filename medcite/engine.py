@@ -76,6 +76,8 @@ class Engine:
     # -- questions ---------------------------------------------------------------------
     @cached_property
     def reranker(self) -> Reranker:
+        if self.settings.reranker_model is not None:
+            return CrossEncoderReranker(self.settings.reranker_model)
         return CrossEncoderReranker()
 
     def search(

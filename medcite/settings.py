@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     rerank: bool = False
     rerank_candidates: int = 20
     rerank_mode: Literal["fuse", "replace"] = "fuse"  # fuse: RRF of retrieval and rerank order
+    reranker_model: Path | None = None  # a cross-encoder folder; None = the shipped models/medical-reranker
     query_understanding: bool = True
     query_focus_weight: float = 0.7  # dense: focus vs whole-question embedding
     query_synonym_weight: float = 0.5  # BM25 weight of generic names / abbreviation expansions

@@ -130,6 +130,8 @@ ABBREVIATIONS: dict[str, str] = {
     "mme": "morphine milligram equivalents",
     "pdmp": "prescription drug monitoring program",
     "hiv": "human immunodeficiency virus",
+    "msm": "men who have sex with men",
+    "sca": "sickle cell anemia",
     "hcv": "hepatitis C virus",
     "hbv": "hepatitis B virus",
     "sti": "sexually transmitted infection",
@@ -261,6 +263,13 @@ ENTITY_CLASSES: dict[str, tuple[str, ...]] = {
         "postmenopausal women",
         "newborns",
     ),
+}
+
+# Two names for one entity, mapped to the name ENTITY_CLASSES uses (the judge's entity rule).
+ENTITY_ALIASES: dict[str, str] = {
+    "ultrasound": "ultrasonography",
+    "mammogram": "mammography",
+    "ecg": "electrocardiography",
 }
 
 

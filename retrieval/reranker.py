@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -29,19 +28,17 @@ class CrossEncoderReranker:
         self.model, meta = load_cross_encoder(
             path,
             "medical reranker",
-            "medcite models train reranker (needs ../shared/train/medquad.jsonl), or run without --rerank",
+            "medcite models train reranker (needs ../shared/corpus and ../shared/train), "
+            "or run without --rerank",
+            batch_size,
         )
         self.name = f"medical-reranker@{meta.get('version', 'dev')}"
         self.batch_size = batch_size
-        self._lock = threading.Lock()
 
     def rerank(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
         if not hits:
             return []
         pairs = [(query, f"{h.chunk.section}\n{h.chunk.text}") for h in hits]
-        with self._lock:
-            scores = np.asarray(
-                self.model.predict(pairs, batch_size=self.batch_size, show_progress_bar=False)
-            )
-        order = np.argsort(-scores.reshape(-1), kind="stable")
-        return [replace(hits[i], score=float(scores.reshape(-1)[i]), rank=r + 1) for r, i in enumerate(order)]
+        scores = self.model.probabilities(pairs)
+        order = np.argsort(-scores, kind="stable")
+        return [replace(hits[i], score=float(scores[i]), rank=r + 1) for r, i in enumerate(order)]

@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 from eval.judge_metrics import evaluate, read_pairs
 from generation.verifier import JUDGE_DIR, CrossEncoderJudge, backstop, premise_windows
 from medcite.cli import app
+from medcite.cross_encoder import is_installed
 from medcite.errors import ModelNotFoundError
+from medcite.types import Chunk, Document, Hit
 from retrieval.reranker import RERANKER_DIR, CrossEncoderReranker
 from tests.conftest import REPO
 
@@ -46,13 +48,36 @@ def test_premise_windows_cover_long_passages() -> None:
     assert premise_windows("Short premise.") == ["Short premise."]
 
 
+def test_listwise_batches_keep_groups_whole_and_score_the_positive() -> None:
+    import torch
+
+    from medcite.training.trainer import Pair, TrainConfig, _listwise_loss, _schedule
+
+    pairs = [Pair(f"q{g}", f"p{g}-{i}", 1.0 if i == 0 else 0.0, g) for g in range(10) for i in range(3)]
+    config = TrainConfig(batch_size=7, loss="listwise", epochs=2)
+    schedule = _schedule(pairs, config)
+    assert sorted(i for batch in schedule for i in batch) == sorted(list(range(30)) * 2)
+    for batch in schedule:
+        assert len(batch) <= 7
+        groups = [pairs[i].group for i in batch]
+        assert all(groups.count(g) == 3 for g in set(groups))  # never split across batches
+    batch = pairs[:6]
+    good = torch.tensor([5.0, 0.0, 0.0, 5.0, 0.0, 0.0])  # positives first, scored highest
+    bad = torch.tensor([0.0, 5.0, 0.0, 0.0, 0.0, 5.0])
+    assert _listwise_loss(good, batch) < 0.02 < 4.0 < _listwise_loss(bad, batch)
+    # bce batches are plain shuffled pairs
+    assert sorted(i for b in _schedule(pairs, TrainConfig(batch_size=7)) for i in b) == list(range(30))
+
+
 def _tiny_shared(tmp: Path) -> Path:
     shared = tmp / "shared"
     (shared / "corpus").mkdir(parents=True)
     (shared / "train").mkdir()
     (shared / "eval").mkdir()
     for name in ("hypertension.md", "type-2-diabetes.md", "opioid-prescribing.md"):
-        shutil.copy(REPO / "corpus" / "guidelines" / name, shared / "corpus" / name)
+        # renamed: the evaluation suites cite the starter documents by these ids, and reranker
+        # training leaves suite documents out
+        shutil.copy(REPO / "corpus" / "guidelines" / name, shared / "corpus" / f"tiny-{name}")
     rows = [
         {
             "id": f"q{i}",
@@ -87,7 +112,7 @@ def test_training_pipeline_end_to_end_on_a_tiny_sample(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     meta = json.loads((out / "medcite.json").read_text())
     assert meta["train_pairs"] > 0 and 0.0 <= meta["threshold"] <= 1.0
-    assert (out / "model.safetensors").stat().st_size < 50_000_000
+    assert 0 < (out / "model.onnx").stat().st_size < 50_000_000
     judge = CrossEncoderJudge(out)
     scores = judge.scores([("Aspirin 81 mg daily.", "Aspirin 81 mg daily.")])
     assert len(scores) == 1 and 0.0 <= scores[0] <= 1.0
@@ -102,7 +127,20 @@ def test_training_pipeline_end_to_end_on_a_tiny_sample(tmp_path: Path) -> None:
         app, ["models", "train", "reranker", "--shared", str(shared), "--out", str(rr_out), "--size", "6"]
     )
     assert rr.exit_code == 0, rr.output
-    assert json.loads((rr_out / "medcite.json").read_text())["positives"] == 6
+    rr_meta = json.loads((rr_out / "medcite.json").read_text())
+    assert rr_meta["medquad_pairs"] >= 6 and rr_meta["inverse_cloze_pairs"] > 0
+    assert rr_meta["positives"] >= 6 + 1
+    assert 0 < (rr_out / "model.onnx").stat().st_size < 50_000_000
+    reranker = CrossEncoderReranker(rr_out)
+    hits = [_hit("Hypertension is diagnosed from two readings.", "a"), _hit("Metformin is first line.", "b")]
+    ranked = reranker.rerank("How is hypertension diagnosed?", hits)
+    assert sorted(h.chunk.chunk_id for h in ranked) == ["a", "b"] and ranked[0].score >= ranked[1].score
+
+
+def _hit(text: str, chunk_id: str) -> Hit:
+    doc = Document(chunk_id, "t", "d", "2020", 2020, "", "", "", "md", chunk_id)
+    chunk = Chunk(chunk_id, chunk_id, 0, text, "Recommendations", None, None, 0, len(text), 8)
+    return Hit(chunk=chunk, document=doc, score=0.0, rank=0)
 
 
 def test_missing_and_corrupt_models_give_clear_errors(tmp_path: Path) -> None:
@@ -110,12 +148,13 @@ def test_missing_and_corrupt_models_give_clear_errors(tmp_path: Path) -> None:
         CrossEncoderJudge(tmp_path / "nowhere")
     with pytest.raises(ModelNotFoundError, match="medcite models train reranker"):
         CrossEncoderReranker(tmp_path / "nowhere")
-    if not (JUDGE_DIR / "model.safetensors").is_file():
+    weights = [w for w in ("model.onnx", "model.safetensors") if (JUDGE_DIR / w).is_file()]
+    if not weights:
         pytest.skip("no shipped judge to corrupt")
     broken = tmp_path / "broken"
     shutil.copytree(JUDGE_DIR, broken)
-    data = (broken / "model.safetensors").read_bytes()
-    (broken / "model.safetensors").write_bytes(data[: len(data) // 10])
+    data = (broken / weights[0]).read_bytes()
+    (broken / weights[0]).write_bytes(data[: len(data) // 10])
     with pytest.raises(ModelNotFoundError, match="cannot be loaded"):
         CrossEncoderJudge(broken)
 
@@ -153,5 +192,6 @@ def test_models_info_lists_both_models() -> None:
     assert result.exit_code == 0
     names = {row["name"]: row for row in json.loads(result.stdout)}
     assert set(names) == {"citation-judge", "medical-reranker"}
-    assert names["citation-judge"]["installed"] == (JUDGE_DIR / "model.safetensors").is_file()
-    assert names["medical-reranker"]["installed"] == (RERANKER_DIR / "model.safetensors").is_file()
+    assert names["citation-judge"]["installed"] == is_installed(JUDGE_DIR)
+    assert names["medical-reranker"]["installed"] == is_installed(RERANKER_DIR)
+    assert all(0 < row["size_mb"] <= 50 for row in names.values() if row["installed"])

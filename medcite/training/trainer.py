@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -37,6 +37,10 @@ class TrainConfig:
     max_length: int = 256
     seed: int = 13
     checkpoint_every: int = 200
+    num_layers: int | None = None  # keep only the first N transformer layers (None: all)
+    # "bce": each pair on its own (judge). "listwise": softmax over each query's pairs, the
+    # positive against its hard negatives (reranker), which learns ranking faster than BCE.
+    loss: str = "bce"
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Pair:
     first: str  # premise (judge) or query (reranker)
     second: str  # claim (judge) or passage (reranker)
     label: float
+    group: int = -1  # listwise loss: pairs of one query share a group
 
 
 def seed_everything(seed: int) -> None:
@@ -52,11 +57,23 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def new_cross_encoder(base: Path, max_length: int) -> CrossEncoder:
-    """A CrossEncoder from a sentence-transformers encoder folder, with a fresh 1-logit head."""
+def new_cross_encoder(base: Path, max_length: int, num_layers: int | None = None) -> CrossEncoder:
+    """A CrossEncoder from a sentence-transformers encoder folder, with a fresh 1-logit head.
+
+    `num_layers` keeps only the first N transformer layers (a smaller, faster model; the
+    saved config says so, so it loads back with N layers).
+    """
     from sentence_transformers import CrossEncoder
 
-    return CrossEncoder(str(base), num_labels=1, max_length=max_length, device="cpu")
+    model = CrossEncoder(str(base), num_labels=1, max_length=max_length, device="cpu")
+    if num_layers is not None:
+        net: Any = network(model)  # a transformers BertForSequenceClassification
+        layers = net.base_model.encoder.layer
+        if not 0 < num_layers <= len(layers):
+            raise ValueError(f"num_layers must be in 1..{len(layers)}")
+        net.base_model.encoder.layer = layers[:num_layers]
+        net.config.num_hidden_layers = num_layers
+    return model
 
 
 def network(model: CrossEncoder) -> torch.nn.Module:
@@ -67,11 +84,45 @@ def network(model: CrossEncoder) -> torch.nn.Module:
     return net
 
 
-def save_fp16(model: CrossEncoder, out_dir: Path) -> None:
-    """Ship weights as fp16 safetensors (half the size); loaders cast back to fp32 on CPU."""
-    network(model).half()
-    model.save(str(out_dir))
-    network(model).float()
+def _schedule(pairs: Sequence[Pair], config: TrainConfig) -> list[list[int]]:
+    """Batches of pair indices for every epoch: shuffled pairs, or for the listwise loss
+    shuffled whole groups (a group is never split across batches)."""
+    shuffler = random.Random(config.seed)
+    if config.loss == "listwise":
+        by_group: dict[int, list[int]] = {}
+        for i, pair in enumerate(pairs):
+            by_group.setdefault(pair.group, []).append(i)
+        units = list(by_group.values())
+    else:
+        units = [[i] for i in range(len(pairs))]
+    schedule: list[list[int]] = []
+    for _ in range(config.epochs):
+        shuffler.shuffle(units)
+        batch: list[int] = []
+        for unit in units:
+            if batch and len(batch) + len(unit) > config.batch_size:
+                schedule.append(batch)
+                batch = []
+            batch = batch + unit
+        if batch:
+            schedule.append(batch)
+    return schedule
+
+
+def _listwise_loss(logits: torch.Tensor, batch: Sequence[Pair]) -> torch.Tensor:
+    """Mean over the batch's groups of softmax cross-entropy of the positive among its group."""
+    losses = []
+    start = 0
+    while start < len(batch):
+        end = start
+        while end < len(batch) and batch[end].group == batch[start].group:
+            end += 1
+        labels = torch.tensor([p.label for p in batch[start:end]])
+        if labels.max() > 0 and end - start > 1:
+            target = labels / labels.sum()
+            losses.append(-(target * torch.log_softmax(logits[start:end], dim=0)).sum())
+        start = end
+    return torch.stack(losses).mean() if losses else logits.sum() * 0.0
 
 
 def train_cross_encoder(
@@ -86,14 +137,9 @@ def train_cross_encoder(
     from transformers import get_linear_schedule_with_warmup
 
     seed_everything(config.seed)
-    model = new_cross_encoder(base, config.max_length)
+    model = new_cross_encoder(base, config.max_length, config.num_layers)
     net, tokenizer = network(model), model.tokenizer
-    order = list(range(len(pairs)))
-    schedule: list[list[int]] = []
-    shuffler = random.Random(config.seed)
-    for _ in range(config.epochs):
-        shuffler.shuffle(order)
-        schedule += [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+    schedule = _schedule(pairs, config)
     total = len(schedule)
     optimizer = torch.optim.AdamW(net.parameters(), lr=config.learning_rate, weight_decay=0.01)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(total * config.warmup_ratio), total)
@@ -128,7 +174,7 @@ def train_cross_encoder(
         )
         labels = torch.tensor([p.label for p in batch], dtype=torch.float32)
         logits = net(**features).logits.view(-1)
-        loss = loss_fn(logits, labels)
+        loss = _listwise_loss(logits, batch) if config.loss == "listwise" else loss_fn(logits, labels)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         optimizer.step()
