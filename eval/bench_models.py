@@ -1,6 +1,6 @@
 """Speed of the trained models: judge pairs/s (batched) and rerank latency for 20 passages.
 
-python -m eval.bench_models [--index DIR]
+python -m eval.bench_models [--index DIR] [--judge DIR] [--reranker DIR]
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from eval.judge_metrics import read_pairs
-from generation.verifier import CrossEncoderJudge
-from retrieval.reranker import CrossEncoderReranker
+from generation.verifier import JUDGE_DIR, CrossEncoderJudge
+from retrieval.reranker import RERANKER_DIR, CrossEncoderReranker
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -23,9 +23,11 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--index", type=Path, default=None, help="index to take 20 real passages from")
+    parser.add_argument("--judge", type=Path, default=JUDGE_DIR, help="judge model folder")
+    parser.add_argument("--reranker", type=Path, default=RERANKER_DIR, help="reranker model folder")
     args = parser.parse_args()
     pairs = [(p.premise, p.hypothesis) for p in read_pairs(REPO / "eval" / "suites" / "judge-pairs.jsonl")]
-    judge = CrossEncoderJudge()
+    judge = CrossEncoderJudge(args.judge)
     judge.scores(pairs[:8])
     start = time.perf_counter()
     judge.scores(pairs)
@@ -36,7 +38,7 @@ def main() -> None:
         from medcite.settings import Settings
 
         engine = Engine(Settings(index=args.index))
-        reranker = CrossEncoderReranker()
+        reranker = CrossEncoderReranker(args.reranker)
         hits = engine.search("opioid dosage thresholds for chronic pain", k=20)
         reranker.rerank("warm up", hits[:2])
         times = []

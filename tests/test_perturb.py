@@ -202,6 +202,7 @@ def test_passive_voice_keeps_agent_object_and_qualifiers() -> None:
     treat = "Treat adults with sickle cell anemia who have three or more pain crises with hydroxyurea."
     assert passive(treat, rng, ctx(treat)) is None
     assert passive("Do not share vials between patients.", rng, ctx("")) is None
+    assert passive("Refer to the original guideline document for doses.", rng, ctx("")) is None  # no object
 
 
 def test_paraphrase_chain_applies_at_least_two_rewrites() -> None:

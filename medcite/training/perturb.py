@@ -297,7 +297,9 @@ _PARTICIPLES = {
     "discard": "discarded",
 }
 _IMPERATIVE = re.compile(
-    rf"^({'|'.join(w.capitalize() for w in _PARTICIPLES)}) ((?:the |a |an |all )?[^,;]{{3,60}}?)"
+    rf"^({'|'.join(w.capitalize() for w in _PARTICIPLES)}) "
+    r"(?!(?:to|for|on|with|in|at|from|about|whether|if|when|that)\b)"  # "Refer to ..." has no object
+    r"((?:the |a |an |all )?[^,;]{3,60}?)"
     r"( (?:with|for|in|before|after|at|to|when|if|from|by|on|during|until|every|as)\b.*|[.;]?$)"
 )
 _AGENT_GERUND = re.compile(
