@@ -389,7 +389,7 @@ def models_train(
     shared: SharedOpt = None,
     out: Annotated[Path | None, typer.Option(help="Output folder [default models/<name>]")] = None,
     size: Annotated[
-        int | None, typer.Option(help="Judge: generated pairs [12000]; reranker: questions [3000]")
+        int | None, typer.Option(help="Judge: generated pairs [12000]; reranker: queries per source [4000]")
     ] = None,
     epochs: Annotated[int, typer.Option(min=1)] = 1,
     seed: Annotated[int, typer.Option()] = 13,
@@ -408,11 +408,11 @@ def models_train(
         _fail(MedciteError(f"training data not found under {data}; pass --shared DIR"))
     if which is ModelName.judge:
         config = TrainConfig(epochs=epochs, seed=seed, max_length=256, warmup_ratio=0.06)
-        meta = train_judge(data, out or JUDGE_DIR, size or 10000, config, resume=resume)
+        meta = train_judge(data, out or JUDGE_DIR, size or 12000, config, resume=resume)
     else:
         config = replace(RERANKER_CONFIG, epochs=epochs, seed=seed)
         meta = train_reranker(
-            data, out or RERANKER_DIR, size or 3000, config, resume=resume, exclude_docs=suite_doc_ids()
+            data, out or RERANKER_DIR, size or 4000, config, resume=resume, exclude_docs=suite_doc_ids()
         )
     print(json.dumps(meta, indent=2))
 

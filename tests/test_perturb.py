@@ -8,7 +8,7 @@ import re
 import pytest
 
 from generation.verifier import numbers_in
-from medcite.training.judge_data import build_pairs
+from medcite.training.judge_data import V1_SUPPORTED, V1_UNSUPPORTED, V2_REWRITE_UNSUPPORTED, build_pairs
 from medcite.training.perturb import (
     GENERATORS,
     SUPPORTED_KINDS,
@@ -152,12 +152,15 @@ def test_build_pairs_balances_labels_and_kinds() -> None:
     passages.append(
         Passage("t:x", "other", " ".join(FOREIGN * 3 + ["Adults with COPD should not smoke tobacco."]))
     )
-    pairs = build_pairs(passages, 120, seed=3)
+    pairs = build_pairs(passages, 120, seed=3, rewrite_unsupported=V2_REWRITE_UNSUPPORTED)
     assert len(pairs) == 120
     assert sum(p.label == "supported" for p in pairs) == 60
     kinds = {p.kind for p in pairs}
     assert kinds == set(SUPPORTED_KINDS) | set(UNSUPPORTED_KINDS) == set(GENERATORS)
     assert all(p.hypothesis not in p.premise for p in pairs if p.label == "unsupported")
+    # the shipped judge's recipe uses only the v1 kinds
+    v1 = build_pairs(passages, 60, seed=3, supported_kinds=V1_SUPPORTED, unsupported_kinds=V1_UNSUPPORTED)
+    assert {p.kind for p in v1} == set(V1_SUPPORTED) | set(V1_UNSUPPORTED)
 
 
 def test_paraphrase_generators_keep_numbers_entities_and_polarity() -> None:

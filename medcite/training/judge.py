@@ -13,14 +13,14 @@ from dataclasses import asdict
 from pathlib import Path
 
 from medcite.training.cards import write_card
-from medcite.training.judge_data import JudgePair, build_pairs, split_by_group
+from medcite.training.judge_data import V1_SUPPORTED, V1_UNSUPPORTED, JudgePair, build_pairs, split_by_group
 from medcite.training.sources import guideline_passages, medquad_passages, pubmedqa_passages
 from medcite.training.trainer import Pair, TrainConfig, train_cross_encoder
 from retrieval.embedder import resolve_model_path
 
 log = logging.getLogger(__name__)
 
-JUDGE_VERSION = "2"
+JUDGE_VERSION = "1"
 
 
 def judge_training_pairs(shared: Path, n_pairs: int, seed: int) -> list[JudgePair]:
@@ -31,7 +31,9 @@ def judge_training_pairs(shared: Path, n_pairs: int, seed: int) -> list[JudgePai
     passages += mq[: len(passages)]  # as many consumer-health answers as guideline passages
     passages += list(pubmedqa_passages(shared / "eval" / "pubmedqa-pqal-dev.json"))
     log.info("judge data: %d source passages", len(passages))
-    return build_pairs(passages, n_pairs, seed=seed)
+    return build_pairs(
+        passages, n_pairs, seed=seed, supported_kinds=V1_SUPPORTED, unsupported_kinds=V1_UNSUPPORTED
+    )
 
 
 def train_judge(
