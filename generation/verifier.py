@@ -180,7 +180,6 @@ class CrossEncoderJudge:
         )
         self.threshold = float(meta.get("threshold", 0.5))  # type: ignore[arg-type]
         self.name = f"citation-judge@{meta.get('version', 'dev')}"
-        self.batch_size = batch_size
 
     def raw_scores(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
         if not pairs:

@@ -397,17 +397,16 @@ def models_train(
 ) -> None:
     """Re-create a model from ../shared data (fixed seed, resumable, progress bar)."""
     from generation.verifier import JUDGE_DIR
-    from medcite.training.judge import train_judge
+    from medcite.training.judge import JUDGE_CONFIG, train_judge
     from medcite.training.reranker import RERANKER_CONFIG, suite_doc_ids, train_reranker
     from medcite.training.sources import default_shared
-    from medcite.training.trainer import TrainConfig
     from retrieval.reranker import RERANKER_DIR
 
     data = shared or default_shared()
     if not (data / "corpus").is_dir() or not (data / "train").is_dir():
         _fail(MedciteError(f"training data not found under {data}; pass --shared DIR"))
     if which is ModelName.judge:
-        config = TrainConfig(epochs=epochs, seed=seed, max_length=256, warmup_ratio=0.06)
+        config = replace(JUDGE_CONFIG, epochs=epochs, seed=seed)
         meta = train_judge(data, out or JUDGE_DIR, size or 12000, config, resume=resume)
     else:
         config = replace(RERANKER_CONFIG, epochs=epochs, seed=seed)

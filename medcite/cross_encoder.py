@@ -16,14 +16,14 @@ from typing import Protocol
 import numpy as np
 
 from medcite.errors import ModelNotFoundError
+from retrieval.embedder import onnx_feeds
 
 ONNX_FILE = "model.onnx"
+EXPORT_FILE = "export.json"  # written by medcite.onnx_export beside model.onnx
 
 
 class PairScorer(Protocol):
     """P(label = 1 | first, second) for each pair, in the input order."""
-
-    max_length: int
 
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray: ...
 
@@ -38,11 +38,12 @@ class OnnxCrossEncoder:
     Pairs are scored in length-sorted batches so short pairs are not padded to long ones.
     """
 
-    def __init__(self, path: Path, max_length: int, batch_size: int = 32) -> None:
+    def __init__(self, path: Path, batch_size: int = 32) -> None:
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
-        self.max_length = max_length
+        # the truncation length the model was trained with, recorded by the export
+        self.max_length = int(_read_json(path / EXPORT_FILE).get("max_length", 128))  # type: ignore[call-overload]
         self.batch_size = batch_size
         self._tokenizer = AutoTokenizer.from_pretrained(str(path))
         options = ort.SessionOptions()
@@ -67,10 +68,7 @@ class OnnxCrossEncoder:
                     max_length=self.max_length,
                     return_tensors="np",
                 )
-                feeds = {k: np.asarray(v, dtype=np.int64) for k, v in batch.items() if k in self._inputs}
-                if "token_type_ids" in self._inputs and "token_type_ids" not in feeds:
-                    feeds["token_type_ids"] = np.zeros_like(feeds["input_ids"])
-                logits = self._session.run(None, feeds)[0].reshape(-1)
+                logits = self._session.run(None, onnx_feeds(batch, self._inputs))[0].reshape(-1)
                 out[ids] = _sigmoid(logits.astype(np.float32))
         return out
 
@@ -86,7 +84,6 @@ class TorchCrossEncoder:
         hf_logging.disable_progress_bar()
         # weights ship as fp16; CPU inference runs in fp32
         self.model = CrossEncoder(str(path), device="cpu", model_kwargs={"dtype": torch.float32})
-        self.max_length = int(self.model.max_length or 512)
         self.batch_size = batch_size
         self._lock = threading.Lock()
 
@@ -103,9 +100,13 @@ class TorchCrossEncoder:
         return np.asarray(out, dtype=np.float32).reshape(-1)
 
 
+def _read_json(file: Path) -> dict[str, object]:
+    return json.loads(file.read_text()) if file.is_file() else {}
+
+
 def read_meta(path: Path) -> dict[str, object]:
-    meta_file = path / "medcite.json"
-    return json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+    """A model folder's training record (medcite.json), empty when absent."""
+    return _read_json(path / "medcite.json")
 
 
 def is_installed(path: Path) -> bool:
@@ -125,7 +126,7 @@ def load_cross_encoder(
     scorer: PairScorer
     try:
         if (path / ONNX_FILE).is_file():
-            scorer = OnnxCrossEncoder(path, int(meta.get("max_length", 128)), batch_size)  # type: ignore[call-overload]
+            scorer = OnnxCrossEncoder(path, batch_size)
         else:
             scorer = TorchCrossEncoder(path, batch_size)
     except Exception as exc:  # corrupt weights/config raise assorted types

@@ -9,7 +9,8 @@ Two exports: the embedding model's last hidden state (`export_int8`, mean-pooled
 `retrieval.embedder.OnnxEmbedder`), and a trained cross-encoder's logits
 (`export_cross_encoder_int8`, run by `medcite.cross_encoder.OnnxCrossEncoder`).
 
-Needs onnx (in the `export` and `dev` extras); running the result needs only onnxruntime.
+Needs onnx (a core dependency: onnxruntime.quantization imports it); running the result needs
+only onnxruntime.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def export_cross_encoder_int8(model: CrossEncoder, out_dir: Path, opset: int = 1
             {
                 "quantisation": "dynamic int8, per-channel weights",
                 "opset": opset,
-                "max_length": model.max_length,
+                "max_length": model.max_length,  # OnnxCrossEncoder truncates pairs to this
                 "layers": net.config.num_hidden_layers,
             },
             indent=2,

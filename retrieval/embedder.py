@@ -9,10 +9,10 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -129,6 +129,15 @@ def resolve_onnx_model(spec: str) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+def onnx_feeds(encoding: Mapping[str, Any], inputs: Collection[str]) -> dict[str, np.ndarray]:
+    """The tokenizer's arrays that the ONNX graph takes, as int64; BERT graphs that take
+    token_type_ids get zeros when the tokenizer gives none."""
+    feeds = {k: np.asarray(v, dtype=np.int64) for k, v in encoding.items() if k in inputs}
+    if "token_type_ids" in inputs and "token_type_ids" not in feeds:
+        feeds["token_type_ids"] = np.zeros_like(feeds["input_ids"])
+    return feeds
+
+
 class OnnxEmbedder:
     """A sentence-transformers style encoder exported to ONNX, run with onnxruntime.
 
@@ -170,9 +179,7 @@ class OnnxEmbedder:
         batch = self._tokenizer(
             texts, padding=True, truncation=True, max_length=self.max_seq_length, return_tensors="np"
         )
-        feeds = {k: np.asarray(v, dtype=np.int64) for k, v in batch.items() if k in self._inputs}
-        if "token_type_ids" in self._inputs and "token_type_ids" not in feeds:
-            feeds["token_type_ids"] = np.zeros_like(feeds["input_ids"])
+        feeds = onnx_feeds(batch, self._inputs)
         hidden = self._session.run(None, feeds)[0]
         mask = feeds["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)

@@ -33,7 +33,6 @@ class CrossEncoderReranker:
             batch_size,
         )
         self.name = f"medical-reranker@{meta.get('version', 'dev')}"
-        self.batch_size = batch_size
 
     def rerank(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
         if not hits:

@@ -21,6 +21,7 @@ from retrieval.embedder import resolve_model_path
 log = logging.getLogger(__name__)
 
 JUDGE_VERSION = "1"
+JUDGE_CONFIG = TrainConfig(max_length=256, warmup_ratio=0.06)
 
 
 def judge_training_pairs(shared: Path, n_pairs: int, seed: int) -> list[JudgePair]:
@@ -48,7 +49,7 @@ def train_judge(
     from generation.verifier import CrossEncoderJudge
     from medcite.onnx_export import export_cross_encoder_int8
 
-    config = config or TrainConfig(max_length=256, warmup_ratio=0.06)
+    config = config or JUDGE_CONFIG
     started = time.perf_counter()
     pairs = judge_training_pairs(shared, n_pairs, config.seed)
     train, held = split_by_group(pairs, held_out=0.1, seed=config.seed)
@@ -62,7 +63,6 @@ def train_judge(
         progress=progress,
     )
     export_cross_encoder_int8(model, out_dir)
-    (out_dir / "medcite.json").write_text(json.dumps({"max_length": config.max_length}))
     judge = CrossEncoderJudge(out_dir)  # the shipped int8 model is the one calibrated
     labelled = [
         LabelledPair(str(i), p.premise, p.hypothesis, p.label == "supported", p.kind)

@@ -35,11 +35,8 @@ import bm25s
 
 from generation.sentences import split_sentences
 from ingest.chunker import Chunker
-from ingest.loaders import load_file
-from ingest.pipeline import discover
-from medcite.errors import IngestError
 from medcite.training.cards import write_card
-from medcite.training.sources import medquad
+from medcite.training.sources import medquad, readable_guidelines
 from medcite.training.trainer import Pair, TrainConfig, train_cross_encoder
 from medcite.types import Block
 from retrieval.embedder import resolve_model_path
@@ -157,15 +154,8 @@ def guideline_chunks(
         min_section_tokens=settings.chunk_min_section_tokens,
     )
     out: list[tuple[str, str, str]] = []
-    for file, _ in discover([corpus]):
-        if file.stem in exclude_docs:
-            continue
-        try:
-            parsed = load_file(file)
-        except IngestError as exc:
-            log.warning("skipped %s", exc)
-            continue
-        out += [(file.stem, c.section, c.text) for c in chunker.chunk(file.stem, parsed.blocks)]
+    for doc_id, parsed in readable_guidelines(corpus, exclude_docs):
+        out += [(doc_id, c.section, c.text) for c in chunker.chunk(doc_id, parsed.blocks)]
     return out
 
 
@@ -175,6 +165,7 @@ def inverse_cloze_pairs(
     """Sentence -> its chunk (sentence removed, usually), against BM25 hard negatives."""
     rng = random.Random(seed)
     texts = [f"{section}\n{text}" for _, section, text in chunks]
+    docs = [doc for doc, _, _ in chunks]
     index = _bm25(texts)
     order = list(range(len(chunks)))
     rng.shuffle(order)
@@ -208,7 +199,7 @@ def inverse_cloze_pairs(
                 other_doc += 1
         if not negatives:
             continue
-        negatives.append(_random_other(rng, [d for d, _, _ in chunks], doc))
+        negatives.append(_random_other(rng, docs, doc))
         group = offset + len(pairs)
         pairs.append(Pair(query, f"{section}\n{rest}", 1.0, group))
         pairs += [Pair(query, texts[j], 0.0, group) for j in negatives]

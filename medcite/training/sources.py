@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.loaders import load_file
+from ingest.loaders.base import ParsedDocument
 from ingest.pipeline import discover
 from medcite.errors import IngestError
 
@@ -26,22 +27,31 @@ def default_shared() -> Path:
     return Path(__file__).resolve().parents[2].parent / "shared"
 
 
-def guideline_passages(corpus: Path, max_chars: int = 1200) -> Iterator[Passage]:
-    """Paragraph-sized passages of every readable guideline (blocks merged up to max_chars)."""
+def readable_guidelines(corpus: Path, exclude: Collection[str] = ()) -> Iterator[tuple[str, ParsedDocument]]:
+    """(doc id, parsed document) of every guideline under `corpus` that loads; unreadable ones
+    are logged and skipped, ids in `exclude` are not read."""
     for file, _ in discover([corpus]):
+        if file.stem in exclude:
+            continue
         try:
             parsed = load_file(file)
         except IngestError as exc:
             log.warning("skipped %s", exc)
             continue
+        yield file.stem, parsed
+
+
+def guideline_passages(corpus: Path, max_chars: int = 1200) -> Iterator[Passage]:
+    """Paragraph-sized passages of every readable guideline (blocks merged up to max_chars)."""
+    for doc_id, parsed in readable_guidelines(corpus):
         buffer = ""
         for block in parsed.blocks:
             if buffer and len(buffer) + len(block.text) > max_chars:
-                yield Passage(f"guideline:{file.stem}", file.stem, buffer)
+                yield Passage(f"guideline:{doc_id}", doc_id, buffer)
                 buffer = ""
             buffer = f"{buffer} {block.text}".strip()
         if buffer:
-            yield Passage(f"guideline:{file.stem}", file.stem, buffer)
+            yield Passage(f"guideline:{doc_id}", doc_id, buffer)
 
 
 def medquad(path: Path) -> Iterator[dict[str, str]]:
