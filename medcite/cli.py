@@ -432,7 +432,7 @@ def models_export_embedder(
 def models_info(as_json: JsonOpt = False) -> None:
     """List the installed models, their size and training metadata."""
     from generation.verifier import JUDGE_DIR
-    from medcite.cross_encoder import is_installed, read_meta
+    from medcite.cross_encoder import is_installed, read_meta, weights_format
     from retrieval.reranker import RERANKER_DIR
 
     rows = []
@@ -444,7 +444,7 @@ def models_info(as_json: JsonOpt = False) -> None:
                 "name": name,
                 "path": str(path),
                 "installed": is_installed(path),
-                "format": meta.get("format", "safetensors-fp16" if weights else None),
+                "format": meta.get("format") or weights_format(path),
                 "size_mb": round(sum(w.stat().st_size for w in weights) / 1e6, 1),
                 "version": meta.get("version"),
                 "threshold": meta.get("threshold"),

@@ -109,6 +109,16 @@ def read_meta(path: Path) -> dict[str, object]:
     return _read_json(path / "medcite.json")
 
 
+def weights_format(path: Path) -> str | None:
+    """What the folder's weight files are, read from the files themselves (for folders whose
+    medcite.json does not record it): the ONNX file wins, as it does when loading."""
+    if (path / ONNX_FILE).is_file():
+        return "onnx"
+    if any(path.glob("*.safetensors")):
+        return "safetensors"
+    return None
+
+
 def is_installed(path: Path) -> bool:
     return (path / ONNX_FILE).is_file() or (
         (path / "config.json").is_file() and any(path.glob("*.safetensors"))

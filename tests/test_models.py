@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from eval.judge_metrics import evaluate, read_pairs
 from generation.verifier import JUDGE_DIR, CrossEncoderJudge, backstop, premise_windows
 from medcite.cli import app
-from medcite.cross_encoder import is_installed
+from medcite.cross_encoder import is_installed, weights_format
 from medcite.errors import ModelNotFoundError
 from medcite.types import Chunk, Document, Hit
 from retrieval.reranker import RERANKER_DIR, CrossEncoderReranker
@@ -195,6 +195,15 @@ def test_models_info_lists_both_models() -> None:
     assert names["citation-judge"]["installed"] == is_installed(JUDGE_DIR)
     assert names["medical-reranker"]["installed"] == is_installed(RERANKER_DIR)
     assert all(0 < row["size_mb"] <= 50 for row in names.values() if row["installed"])
+
+
+def test_weights_format_is_read_from_the_files(tmp_path: Path) -> None:
+    """`models info` falls back to this when a folder's medcite.json has no format field."""
+    assert weights_format(tmp_path) is None
+    (tmp_path / "model.safetensors").write_bytes(b"x")
+    assert weights_format(tmp_path) == "safetensors"
+    (tmp_path / "model.onnx").write_bytes(b"x")
+    assert weights_format(tmp_path) == "onnx"  # the loader prefers ONNX, so the label does too
 
 
 def test_hand_written_judge_sets_are_well_formed_and_disjoint() -> None:
