@@ -3,7 +3,7 @@
 `CrossEncoderJudge` runs medcite's own trained judge (models/citation-judge) over sentence
 windows of long passages and keeps the best window, then applies two backstop rules that
 a small model gets wrong too often: every number in the claim must occur in the premise,
-and a negation present on one side only lowers the score.
+and a negation present on one side only caps the score.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 JUDGE_DIR = MODELS_DIR / "citation-judge"
 WINDOW_SENTENCES = 3
 NUMBER_MISMATCH_CAP = 0.05
-NEGATION_FACTOR = 0.3
+# A negation on one side only caps the score. It used to multiply it by 0.3, but the judge
+# scores a flipped recommendation as high as 0.94, and 0.94 x 0.3 lands on the threshold.
+NEGATION_MISMATCH_CAP = 0.1
 ENTITY_MISMATCH_CAP = 0.1
 
 _WORD_NUMBERS = {
@@ -153,7 +155,7 @@ def backstop(premise: str, claim: str, score: float) -> float:
     if missing_entities(premise, claim):
         score = min(score, ENTITY_MISMATCH_CAP)
     if bool(_NEGATION.search(claim)) != bool(_NEGATION.search(closest_sentence(premise, claim))):
-        score *= NEGATION_FACTOR
+        score = min(score, NEGATION_MISMATCH_CAP)
     return score
 
 

@@ -394,10 +394,14 @@ def models_train(
     epochs: Annotated[int, typer.Option(min=1)] = 1,
     seed: Annotated[int, typer.Option()] = 13,
     resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint")] = True,
+    hold_out_judge_docs: Annotated[
+        bool,
+        typer.Option(help="Judge: leave out the guidelines the hand-written judge pairs quote"),
+    ] = False,
 ) -> None:
     """Re-create a model from ../shared data (fixed seed, resumable, progress bar)."""
     from generation.verifier import JUDGE_DIR
-    from medcite.training.judge import JUDGE_CONFIG, train_judge
+    from medcite.training.judge import JUDGE_CONFIG, judge_suite_doc_ids, train_judge
     from medcite.training.reranker import RERANKER_CONFIG, suite_doc_ids, train_reranker
     from medcite.training.sources import default_shared
     from retrieval.reranker import RERANKER_DIR
@@ -407,7 +411,8 @@ def models_train(
         _fail(MedciteError(f"training data not found under {data}; pass --shared DIR"))
     if which is ModelName.judge:
         config = replace(JUDGE_CONFIG, epochs=epochs, seed=seed)
-        meta = train_judge(data, out or JUDGE_DIR, size or 12000, config, resume=resume)
+        held = judge_suite_doc_ids() if hold_out_judge_docs else set()
+        meta = train_judge(data, out or JUDGE_DIR, size or 12000, config, resume=resume, exclude_docs=held)
     else:
         config = replace(RERANKER_CONFIG, epochs=epochs, seed=seed)
         meta = train_reranker(

@@ -27,7 +27,8 @@ def test_backstop_numbers_and_negation() -> None:
     premise = "Screen adults aged 50 to 75 years every 10 years."
     assert backstop(premise, "Screen adults aged 50 to 75 every ten years.", 0.9) == 0.9
     assert backstop(premise, "Screen adults aged 45 to 75 years.", 0.9) <= 0.05
-    assert backstop(premise, "Do not screen adults aged 50 to 75 years.", 0.8) == pytest.approx(0.24)
+    assert backstop(premise, "Do not screen adults aged 50 to 75 years.", 0.95) == pytest.approx(0.1)
+    assert backstop(premise, "Do not screen adults aged 50 to 75 years.", 0.05) == pytest.approx(0.05)
     assert backstop("Do not reuse syringes.", "Syringes must not be reused.", 0.8) == 0.8
     # entities: a drug, test, condition or population the premise does not name caps the score
     aaa = "Screen men aged 65 to 75 years who have ever smoked with ultrasonography."
@@ -37,7 +38,7 @@ def test_backstop_numbers_and_negation() -> None:
     # negation is compared with the premise sentence closest to the claim, not the whole premise
     listing = "Clean vial diaphragms with alcohol. Never reuse a syringe. Do not share vials."
     assert backstop(listing, "Vial diaphragms should be cleaned with alcohol.", 0.8) == 0.8
-    assert backstop(listing, "A syringe may be reused.", 0.8) == pytest.approx(0.24)
+    assert backstop(listing, "A syringe may be reused.", 0.8) == pytest.approx(0.1)
 
 
 def test_premise_windows_cover_long_passages() -> None:
@@ -135,6 +136,21 @@ def test_training_pipeline_end_to_end_on_a_tiny_sample(tmp_path: Path) -> None:
     hits = [_hit("Hypertension is diagnosed from two readings.", "a"), _hit("Metformin is first line.", "b")]
     ranked = reranker.rerank("How is hypertension diagnosed?", hits)
     assert sorted(h.chunk.chunk_id for h in ranked) == ["a", "b"] and ranked[0].score >= ranked[1].score
+
+
+def test_judge_training_can_leave_out_the_hand_written_sets_documents(tmp_path: Path) -> None:
+    """--hold-out-judge-docs: the documents both hand-written sets quote give no training pairs."""
+    from medcite.training.judge import judge_passages, judge_suite_doc_ids
+
+    held = judge_suite_doc_ids()
+    assert {"ngc-10534", "ngc-9806"} <= held  # one from each set
+    shared = _tiny_shared(tmp_path)
+    # a corpus document named like one the hand-written pairs quote
+    shutil.copy(REPO / "corpus" / "guidelines" / "depression.md", shared / "corpus" / "ngc-10534.md")
+    groups = {p.group for p in judge_passages(shared, seed=3, exclude_docs=held)}
+    assert "ngc-10534" not in groups
+    assert {"tiny-hypertension", "condition 0", "pubmedqa:1"} <= groups
+    assert "ngc-10534" in {p.group for p in judge_passages(shared, seed=3)}  # the default trains on all
 
 
 def _hit(text: str, chunk_id: str) -> Hit:

@@ -8,7 +8,14 @@ import re
 import pytest
 
 from generation.verifier import numbers_in
-from medcite.training.judge_data import V1_SUPPORTED, V1_UNSUPPORTED, V2_REWRITE_UNSUPPORTED, build_pairs
+from medcite.training.judge_data import (
+    V1_SUPPORTED,
+    V1_UNSUPPORTED,
+    V2_REWRITE_UNSUPPORTED,
+    V3_SUPPORTED,
+    V3_UNSUPPORTED,
+    build_pairs,
+)
 from medcite.training.perturb import (
     GENERATORS,
     SUPPORTED_KINDS,
@@ -30,6 +37,7 @@ from medcite.training.perturb import (
     qualifier_drop,
     reorder,
     reword,
+    subject_front,
     synonym_swap,
 )
 from medcite.training.sources import Passage
@@ -48,6 +56,10 @@ OPIOID = (
 BENZO = "The Work Group recommends against the concurrent use of benzodiazepines and opioids."
 SYPHILIS = "MSM or persons living with HIV may benefit from more frequent screening."
 DOSE = "Gabapentin is usually started at 300 mg once daily and increased every 3 days."
+GLUCOSE = (
+    "The USPSTF recommends screening for abnormal blood glucose as part of cardiovascular risk "
+    "assessment in adults aged 40 to 70 years who are overweight or obese. (B recommendation)"
+)
 FOREIGN = ["Hydroxyurea reduces the frequency of pain crises in adults with sickle cell anemia."]
 
 
@@ -147,7 +159,7 @@ def test_supported_rewrites_keep_the_content() -> None:
 
 def test_build_pairs_balances_labels_and_kinds() -> None:
     split = "Opioids are not first-line therapy for chronic pain in most adults, but they may be considered later."
-    text = " ".join([AAA, CRC, OPIOID, BENZO, SYPHILIS, DOSE, split])
+    text = " ".join([AAA, CRC, OPIOID, BENZO, SYPHILIS, DOSE, GLUCOSE, split])
     passages = [Passage(f"t:{i}", f"g{i}", text) for i in range(4)]
     passages.append(
         Passage("t:x", "other", " ".join(FOREIGN * 3 + ["Adults with COPD should not smoke tobacco."]))
@@ -158,9 +170,11 @@ def test_build_pairs_balances_labels_and_kinds() -> None:
     kinds = {p.kind for p in pairs}
     assert kinds == set(SUPPORTED_KINDS) | set(UNSUPPORTED_KINDS) == set(GENERATORS)
     assert all(p.hypothesis not in p.premise for p in pairs if p.label == "unsupported")
-    # the shipped judge's recipe uses only the v1 kinds
+    # the shipped judge's recipe uses only the v1 kinds; v3 adds three paraphrase kinds
     v1 = build_pairs(passages, 60, seed=3, supported_kinds=V1_SUPPORTED, unsupported_kinds=V1_UNSUPPORTED)
     assert {p.kind for p in v1} == set(V1_SUPPORTED) | set(V1_UNSUPPORTED)
+    assert set(V3_SUPPORTED) - set(V1_SUPPORTED) == {"passive", "paraphrase_chain", "subject_front"}
+    assert V3_UNSUPPORTED == V1_UNSUPPORTED
 
 
 def test_paraphrase_generators_keep_numbers_entities_and_polarity() -> None:
@@ -173,7 +187,7 @@ def test_paraphrase_generators_keep_numbers_entities_and_polarity() -> None:
         BENZO,
         "The Work Group suggests initiation of a moderate-dose statin for patients with an estimated 10-year CVD risk of 12% or greater. (Weak For)",
     ):
-        for generator in (reword, reorder, compress, passive, paraphrase_chain):
+        for generator in (reword, reorder, compress, passive, paraphrase_chain, subject_front):
             out = generator(sentence, rng, ctx(sentence))
             if out is None:
                 continue
@@ -206,6 +220,57 @@ def test_passive_voice_keeps_agent_object_and_qualifiers() -> None:
     assert passive(treat, rng, ctx(treat)) is None
     assert passive("Do not share vials between patients.", rng, ctx("")) is None
     assert passive("Refer to the original guideline document for doses.", rng, ctx("")) is None  # no object
+
+
+def test_subject_front_makes_the_population_the_subject() -> None:
+    rng = random.Random(0)
+    assert subject_front(GLUCOSE, rng, ctx(GLUCOSE)) == (
+        "Adults aged 40 to 70 years who are overweight or obese should be screened for abnormal blood "
+        "glucose as part of cardiovascular risk assessment."
+    )
+    # a trailing second action is dropped, not attached to the wrong subject
+    obesity = (
+        "The USPSTF recommends that clinicians screen for obesity in children 6 years or older and offer "
+        "them or refer them to a comprehensive, intensive behavioral intervention (B recommendation)."
+    )
+    assert (
+        subject_front(obesity, rng, ctx(obesity))
+        == "Children 6 years or older should be screened for obesity."
+    )
+    # "suggests" stays weaker than "recommends"
+    gaba = (
+        "For patients with moderate-severe alcohol use disorder for whom first-line pharmacotherapy is "
+        "contraindicated or ineffective, the Work Group suggests offering gabapentin."
+    )
+    assert subject_front(gaba, rng, ctx(gaba)) == (
+        "Patients with moderate-severe alcohol use disorder for whom first-line pharmacotherapy is "
+        "contraindicated or ineffective may be offered gabapentin."
+    )
+    hu = (
+        "In adults with SCA who have three or more sickle cell-associated moderate to severe pain crises "
+        "in a 12-month period, treat with hydroxyurea."
+    )
+    assert subject_front(hu, rng, ctx(hu)) == (
+        "Adults with SCA who have three or more sickle cell-associated moderate to severe pain crises "
+        "in a 12-month period should be treated with hydroxyurea."
+    )
+
+
+def test_subject_front_refuses_what_it_cannot_rewrite_safely() -> None:
+    rng = random.Random(0)
+    for sentence in (
+        BENZO,  # a recommendation against
+        CRC,  # no population to front
+        # the population is not what the action is done to
+        "For patients able to integrate medical regimen into daily routine, use peer educators and "
+        "counselors to facilitate adherence.",
+        "In children and adults who have had a stroke, initiate a program of monthly simple or exchange "
+        "transfusions.",
+        # "refer to" a document, not to a clinician
+        "For patients who are already prescribed long-term opioid therapy, refer to the NGC summary of "
+        "the VA/DoD clinical practice guideline for opioid therapy for chronic pain.",
+    ):
+        assert subject_front(sentence, rng, ctx(sentence)) is None, sentence
 
 
 def test_paraphrase_chain_applies_at_least_two_rewrites() -> None:

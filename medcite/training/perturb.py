@@ -27,6 +27,7 @@ SUPPORTED_KINDS = (
     "compress",
     "passive",
     "paraphrase_chain",
+    "subject_front",
 )
 UNSUPPORTED_KINDS = (
     "number_change",
@@ -326,7 +327,76 @@ def passive(sentence: str, rng: random.Random, ctx: Context) -> str | None:
     return None
 
 
-_CHAIN_STEPS: tuple[Generator, ...] = (compress, reword, reorder, passive, number_format, synonym_swap)
+_POPULATION = (
+    r"(?:all |the )?(?:adults|children|adolescents|women|men|persons|patients|people|infants|"
+    r"pregnant|older|sexually|young|asymptomatic|nonpregnant|postmenopausal|premenopausal)\b"
+)
+_AGENT = r"^The (?:USPSTF|U\.S\. Preventive Services Task Force|Work Group|guideline panel|panel|CDC|WHO)"
+# "The USPSTF recommends (that clinicians screen|screening) for X in <population>"
+_SCREEN_FOR = re.compile(
+    _AGENT + r" (recommends|suggests) (?:that clinicians screen|screening) for (.{3,120}?) "
+    r"(?:in|among) (" + _POPULATION + r"[^;]{0,160}?)"
+    r"(?:,? and (?:offer|refer|provide|offering|referring)\b.*)?[.]?$"
+)
+# "In <population>, treat with X" / "In <population>, the Work Group suggests offering X"
+_IN_POPULATION = re.compile(
+    r"^(?:In|For) (" + _POPULATION + r"[^,]{0,140}), (?:(the Work Group|the panel) (recommends|suggests) )?"
+    r"(\w+) (.{3,160}?)[.]?$"
+)
+# Only actions whose object can be the patient: "offering X" -> "be offered X".
+_GERUND_PARTICIPLE = {"offering": "offered", "providing": "provided", "prescribing": "prescribed"}
+# imperative -> (participle, what must follow for the population to be its object)
+_PATIENT_ACTIONS = {
+    "treat": ("treated", r"(?:with|for)\b"),
+    "give": ("given", r""),
+    "offer": ("offered", r""),
+    "screen": ("screened", r"for\b"),
+    "test": ("tested", r"for\b"),
+    "monitor": ("monitored", r"for\b"),
+    "counsel": ("counseled", r""),
+    "refer": ("referred", r"to (?:a|an)\b"),
+}
+
+
+def subject_front(sentence: str, rng: random.Random, ctx: Context) -> str | None:
+    """The population becomes the subject, as LLM answers put it: 'The USPSTF recommends
+    screening for X in adults aged 50 to 75 years' -> 'Adults aged 50 to 75 years should be
+    screened for X'; 'In adults with SCA who ..., treat with hydroxyurea' -> 'Adults with SCA
+    who ... should be treated with hydroxyurea'. A 'suggests' stays weaker: 'may be'."""
+    body = _strip_end(_PARENTHETICAL.sub("", sentence).strip())
+    if re.search(r"\b(?:not|never|no|against)\b| - ", body):
+        return None  # negations and bullet lists do not survive this rewrite safely
+    m = _SCREEN_FOR.match(body)
+    if m:
+        modal = "should" if m.group(1) == "recommends" else "may"
+        population = m.group(3).strip()
+        return f"{population[0].upper()}{population[1:]} {modal} be screened for {m.group(2)}."
+    m = _IN_POPULATION.match(body)
+    if not m:
+        return None
+    population, agent, verb, action, rest = m.groups()
+    if agent:
+        participle = _GERUND_PARTICIPLE.get(action.lower())
+        modal = "should" if verb == "recommends" else "may"
+    else:
+        participle, needs = _PATIENT_ACTIONS.get(action.lower(), (None, ""))
+        modal = "should"
+        if participle and not re.match(needs, rest):
+            participle = None
+    if participle is None:
+        return None
+    return f"{population[0].upper()}{population[1:]} {modal} be {participle} {rest}."
+
+
+_CHAIN_STEPS: tuple[Generator, ...] = (
+    compress,
+    reword,
+    reorder,
+    passive,
+    subject_front,
+    number_format,
+    synonym_swap,
+)
 
 
 def paraphrase_chain(sentence: str, rng: random.Random, ctx: Context) -> str | None:
@@ -573,6 +643,7 @@ GENERATORS: dict[str, Generator] = {
     "compress": compress,
     "passive": passive,
     "paraphrase_chain": paraphrase_chain,
+    "subject_front": subject_front,
     "number_change": number_change,
     "negation": negation,
     "entity_swap": entity_swap,

@@ -41,9 +41,12 @@ def readable_guidelines(corpus: Path, exclude: Collection[str] = ()) -> Iterator
         yield file.stem, parsed
 
 
-def guideline_passages(corpus: Path, max_chars: int = 1200) -> Iterator[Passage]:
-    """Paragraph-sized passages of every readable guideline (blocks merged up to max_chars)."""
-    for doc_id, parsed in readable_guidelines(corpus):
+def guideline_passages(
+    corpus: Path, max_chars: int = 1200, exclude: Collection[str] = ()
+) -> Iterator[Passage]:
+    """Paragraph-sized passages of every readable guideline (blocks merged up to max_chars),
+    leaving out the doc ids in `exclude`."""
+    for doc_id, parsed in readable_guidelines(corpus, exclude):
         buffer = ""
         for block in parsed.blocks:
             if buffer and len(buffer) + len(block.text) > max_chars:
