@@ -1,8 +1,9 @@
 """Judge evaluation on labelled (premise, hypothesis) pairs, and the two simple baselines.
 
-Metrics: accuracy, balanced accuracy (mean of per-class recall), F1 of the "unsupported"
-class, and accuracy per error kind. Baselines: ROUGE-L-style token overlap (LCS recall of
-the claim's tokens in the premise) and embedding cosine, each with a tuned threshold.
+Metrics: ROC AUC (threshold-free), accuracy, balanced accuracy (mean of per-class recall),
+F1 of the "unsupported" class, and accuracy per error kind. Baselines: ROUGE-L-style token
+overlap (LCS recall of the claim's tokens in the premise) and embedding cosine, each with a
+tuned threshold.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from sklearn.metrics import roc_auc_score
 
 from eval.metrics import lcs_length
 from generation.verifier import Verifier, premise_windows
@@ -66,8 +69,11 @@ def judge_metrics(
     by_kind: dict[str, list[bool]] = defaultdict(list)
     for pair, ok in zip(pairs, correct, strict=True):
         by_kind[pair.kind].append(ok)
+    # threshold-free: how well the scores rank supported above unsupported claims
+    auc = roc_auc_score(truth, scores) if 0 < sum(truth) < n else None
     return {
         "n": n,
+        "roc_auc": None if auc is None else round(float(auc), 4),
         "accuracy": round(sum(correct) / n, 4) if n else 0.0,
         "balanced_accuracy": round((recall_pos + recall_neg) / 2, 4),
         "f1_unsupported": round(f1_unsup, 4),

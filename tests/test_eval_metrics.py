@@ -138,3 +138,25 @@ def test_shipped_suites_follow_the_format() -> None:
     assert sum("date" in c.tags for c in gd.cases) >= 5
     assert all(c.doc_ids and c.evidence for c in gd.cases if c.answerable)
     assert all(len(e.split()) <= 8 for c in gd.cases for e in c.evidence)  # key phrases, not copied sentences
+
+
+def test_judge_metrics_report_balanced_accuracy_and_ranking() -> None:
+    from eval.judge_metrics import LabelledPair, judge_metrics
+
+    pairs = [
+        LabelledPair("a", "p", "h", True, "paraphrase"),
+        LabelledPair("b", "p", "h", True, "paraphrase"),
+        LabelledPair("c", "p", "h", False, "negation"),
+        LabelledPair("d", "p", "h", False, "negation"),
+        LabelledPair("e", "p", "h", False, "number_change"),
+        LabelledPair("f", "p", "h", False, "number_change"),
+    ]
+    # one supported claim is missed at this threshold, but every supported claim outranks
+    # every unsupported one: balanced accuracy drops, ROC AUC does not
+    m = judge_metrics(pairs, [0.9, 0.4, 0.3, 0.2, 0.1, 0.05], threshold=0.5)
+    assert m["balanced_accuracy"] == pytest.approx(0.75)
+    assert m["roc_auc"] == pytest.approx(1.0)
+    assert m["by_kind"] == {"negation": 1.0, "number_change": 1.0, "paraphrase": 0.5}
+    reversed_scores = judge_metrics(pairs, [0.1, 0.2, 0.9, 0.8, 0.7, 0.6], threshold=0.5)
+    assert reversed_scores["roc_auc"] == pytest.approx(0.0)
+    assert judge_metrics(pairs[:2], [0.9, 0.8], threshold=0.5)["roc_auc"] is None  # one class only
