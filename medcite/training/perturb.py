@@ -224,10 +224,12 @@ _REWORDINGS = [
     (r"\bare recommended\b", "are advised"),
 ]
 _PARENTHETICAL = re.compile(r"\s*\((?:[^()]{1,80})\)")
-_LEADING_AGENT = re.compile(
+# The bodies whose recommendations the rewrites restructure ("The USPSTF recommends ...").
+_AGENT = (
     r"^(The (?:USPSTF|U\.S\. Preventive Services Task Force|Work Group|guideline panel|panel|CDC|WHO|"
-    r"Task Force|Expert Panel)) (recommends|suggests|advises)(?: that)? ",
+    r"Task Force|Expert Panel))"
 )
+_LEADING_AGENT = re.compile(_AGENT + r" (recommends|suggests|advises)(?: that)? ")
 
 
 def reword(sentence: str, rng: random.Random, ctx: Context) -> str | None:
@@ -303,10 +305,7 @@ _IMPERATIVE = re.compile(
     r"((?:the |a |an |all )?[^,;]{3,60}?)"
     r"( (?:with|for|in|before|after|at|to|when|if|from|by|on|during|until|every|as)\b.*|[.;]?$)"
 )
-_AGENT_GERUND = re.compile(
-    r"^(The (?:USPSTF|U\.S\. Preventive Services Task Force|Work Group|guideline panel|panel|CDC|WHO|"
-    r"Task Force|Expert Panel)) (recommends|suggests) (\w+ing\b)(.*?)[.]?$"
-)
+_AGENT_GERUND = re.compile(_AGENT + r" (recommends|suggests) (\w+ing\b)(.*?)[.]?$")
 
 
 def passive(sentence: str, rng: random.Random, ctx: Context) -> str | None:
@@ -331,7 +330,6 @@ _POPULATION = (
     r"(?:all |the )?(?:adults|children|adolescents|women|men|persons|patients|people|infants|"
     r"pregnant|older|sexually|young|asymptomatic|nonpregnant|postmenopausal|premenopausal)\b"
 )
-_AGENT = r"^The (?:USPSTF|U\.S\. Preventive Services Task Force|Work Group|guideline panel|panel|CDC|WHO)"
 # "The USPSTF recommends (that clinicians screen|screening) for X in <population>"
 _SCREEN_FOR = re.compile(
     _AGENT + r" (recommends|suggests) (?:that clinicians screen|screening) for (.{3,120}?) "
@@ -368,9 +366,10 @@ def subject_front(sentence: str, rng: random.Random, ctx: Context) -> str | None
         return None  # negations and bullet lists do not survive this rewrite safely
     m = _SCREEN_FOR.match(body)
     if m:
-        modal = "should" if m.group(1) == "recommends" else "may"
-        population = m.group(3).strip()
-        return f"{population[0].upper()}{population[1:]} {modal} be screened for {m.group(2)}."
+        _agent, verb, condition, population = m.groups()
+        modal = "should" if verb == "recommends" else "may"
+        population = population.strip()
+        return f"{population[0].upper()}{population[1:]} {modal} be screened for {condition}."
     m = _IN_POPULATION.match(body)
     if not m:
         return None
