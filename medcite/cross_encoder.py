@@ -120,9 +120,8 @@ def weights_format(path: Path) -> str | None:
 
 
 def is_installed(path: Path) -> bool:
-    return (path / ONNX_FILE).is_file() or (
-        (path / "config.json").is_file() and any(path.glob("*.safetensors"))
-    )
+    fmt = weights_format(path)
+    return fmt == "onnx" or (fmt == "safetensors" and (path / "config.json").is_file())
 
 
 def load_cross_encoder(
@@ -135,7 +134,7 @@ def load_cross_encoder(
     meta = read_meta(path)
     scorer: PairScorer
     try:
-        if (path / ONNX_FILE).is_file():
+        if weights_format(path) == "onnx":
             scorer = OnnxCrossEncoder(path, batch_size)
         else:
             scorer = TorchCrossEncoder(path, batch_size)

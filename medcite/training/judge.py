@@ -15,25 +15,29 @@ from pathlib import Path
 
 from medcite.training.cards import write_card
 from medcite.training.judge_data import V1_SUPPORTED, V1_UNSUPPORTED, JudgePair, build_pairs, split_by_group
-from medcite.training.sources import Passage, guideline_passages, medquad_passages, pubmedqa_passages
+from medcite.training.sources import (
+    JUDGE_PAIR_FILES,
+    SUITES_DIR,
+    Passage,
+    guideline_passages,
+    medquad_passages,
+    pubmedqa_passages,
+)
 from medcite.training.trainer import Pair, TrainConfig, train_cross_encoder
 from retrieval.embedder import resolve_model_path
 
 log = logging.getLogger(__name__)
 
 JUDGE_VERSION = "1"
-SUITES = Path(__file__).resolve().parents[2] / "eval" / "suites"
-
-
 JUDGE_CONFIG = TrainConfig(max_length=256, warmup_ratio=0.06)
 
 
-def judge_suite_doc_ids(suites: Path = SUITES) -> set[str]:
+def judge_suite_doc_ids(suites: Path = SUITES_DIR) -> set[str]:
     """Documents the hand-written judge pairs come from. The shipped judge trains on every
     guideline, as it would on a user's own corpus; `--hold-out-judge-docs` leaves these out,
     to measure the judge on guidelines it has never seen."""
     ids: set[str] = set()
-    for path in sorted(suites.glob("judge-pairs*.jsonl")):
+    for path in sorted(suites.glob(JUDGE_PAIR_FILES)):
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         ids |= {row["doc_id"] for row in rows if row.get("doc_id")}
     return ids

@@ -36,7 +36,7 @@ import bm25s
 from generation.sentences import split_sentences
 from ingest.chunker import Chunker
 from medcite.training.cards import write_card
-from medcite.training.sources import medquad, readable_guidelines
+from medcite.training.sources import JUDGE_PAIR_FILES, SUITES_DIR, medquad, readable_guidelines
 from medcite.training.trainer import Pair, TrainConfig, train_cross_encoder
 from medcite.types import Block
 from retrieval.embedder import resolve_model_path
@@ -266,10 +266,10 @@ def suite_doc_ids(suites_dir: Path | None = None) -> set[str]:
     the retrieval figures measured on those suites are on documents the reranker never saw."""
     from eval.suite import load_suite
 
-    folder = suites_dir or Path(__file__).resolve().parents[2] / "eval" / "suites"
+    folder = suites_dir or SUITES_DIR
     ids: set[str] = set()
     for path in sorted(folder.glob("*.jsonl")):
-        if path.name.startswith("judge-pairs"):  # citation-judge pairs, not retrieval cases
+        if path.match(JUDGE_PAIR_FILES):  # citation-judge pairs, not retrieval cases
             continue
         ids |= {d for case in load_suite(path).cases for d in case.doc_ids}
     return ids

@@ -23,6 +23,12 @@ class Passage:
     text: str
 
 
+# the project's evaluation suites; judge-pairs*.jsonl hold citation-judge pairs, the rest
+# retrieval/answer cases
+SUITES_DIR = Path(__file__).resolve().parents[2] / "eval" / "suites"
+JUDGE_PAIR_FILES = "judge-pairs*.jsonl"
+
+
 def default_shared() -> Path:
     return Path(__file__).resolve().parents[2].parent / "shared"
 
