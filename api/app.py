@@ -5,16 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib.resources import files
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from api.routers import ask, health
-from medcite import __version__
+from medcite import __version__, paths
+from medcite.api.routers import ask, health
+from medcite.core.errors import IndexFormatError, IndexNotFoundError, MedciteError
+from medcite.core.settings import Settings
 from medcite.engine import Engine
-from medcite.errors import IndexFormatError, IndexNotFoundError, MedciteError
-from medcite.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +56,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> str:
-        return (files("api") / "static" / "index.html").read_text(encoding="utf-8")
+        return (paths.static_dir() / "index.html").read_text(encoding="utf-8")
 
     return app

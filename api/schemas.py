@@ -1,11 +1,15 @@
-"""The stable JSON schema of answers and hits, shared by the API and `--json` CLI output."""
+"""The HTTP API's pydantic schemas of the stable JSON (OpenAPI documents them).
+
+They validate the dicts of `medcite.core.serialize`, the one serialiser, so the API, the
+CLI's `--json` and the eval harness cannot disagree on a key.
+"""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from generation.render import answer_body
-from medcite.types import Answer, Hit
+from medcite.core.serialize import SCHEMA_VERSION, answer_json, hit_json
+from medcite.core.types import Answer, Hit
 
 
 class AskRequest(BaseModel):
@@ -35,21 +39,7 @@ class HitOut(BaseModel):
 
     @classmethod
     def of(cls, hit: Hit) -> HitOut:
-        return cls(
-            rank=hit.rank,
-            score=round(hit.score, 6),
-            doc_id=hit.document.doc_id,
-            chunk_id=hit.chunk.chunk_id,
-            title=hit.document.title,
-            section=hit.chunk.section,
-            pages=hit.chunk.pages,
-            text=hit.chunk.text,
-            dense_score=None if hit.dense_score is None else round(hit.dense_score, 6),
-            lexical_score=None if hit.lexical_score is None else round(hit.lexical_score, 6),
-            developer=hit.document.developer,
-            date=hit.document.released,
-            note=hit.note,
-        )
+        return cls.model_validate(hit_json(hit))
 
 
 class SentenceOut(BaseModel):
@@ -81,36 +71,11 @@ class AnswerOut(BaseModel):
     generator: str = ""
     retrieved: list[HitOut] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
-    schema_version: int = 1
+    schema_version: int = SCHEMA_VERSION
 
     @classmethod
     def of(cls, answer: Answer) -> AnswerOut:
-        return cls(
-            question=answer.question,
-            answer=answer_body(answer),
-            abstained=answer.abstained,
-            sentences=[SentenceOut(text=s.text, citations=list(s.citations)) for s in answer.sentences],
-            references=[
-                ReferenceOut(
-                    n=r.n,
-                    doc_id=r.hit.document.doc_id,
-                    chunk_id=r.hit.chunk.chunk_id,
-                    title=r.hit.document.title,
-                    developer=r.hit.document.developer,
-                    date=r.hit.document.released,
-                    section=r.hit.chunk.section,
-                    pages=r.hit.chunk.pages,
-                    text=r.hit.chunk.text,
-                    source=r.hit.document.source,
-                    note=r.hit.note,
-                )
-                for r in answer.references
-            ],
-            abstain_reason=answer.abstain_reason,
-            generator=answer.generator,
-            retrieved=[HitOut.of(h) for h in answer.retrieved],
-            timings_ms=answer.timings_ms,
-        )
+        return cls.model_validate(answer_json(answer))
 
 
 class HealthOut(BaseModel):

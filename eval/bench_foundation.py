@@ -2,7 +2,7 @@
 
 Prints figures; asserts nothing (speed is measured here, never in tests).
 
-    python -m eval.bench_foundation [--corpus ../shared/corpus] [--index DIR] [--queries 20]
+    python -m medcite.eval.bench_foundation [--corpus ../shared/corpus] [--index DIR] [--queries 20]
 
 With --index pointing at an existing index of the corpus, the ingest step is skipped.
 """
@@ -17,12 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from eval.seed import SEED_QUESTION
+from medcite import paths
+from medcite.core.settings import Settings
 from medcite.engine import Engine
-from medcite.settings import Settings
+from medcite.eval.seed import SEED_QUESTION
 
-REPO = Path(__file__).resolve().parents[1]
-SANITY = REPO / "eval" / "suites" / "shared-sanity-10.jsonl"
+SANITY = paths.suites_dir() / "shared-sanity-10.jsonl"
 SEED = SEED_QUESTION
 
 
@@ -44,7 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    parser.add_argument("--corpus", type=Path, default=paths.shared_dir() / "corpus")
     parser.add_argument("--index", type=Path, default=None, help="existing index (skips ingest)")
     parser.add_argument("--queries", type=int, default=20)
     args = parser.parse_args()
@@ -55,7 +55,7 @@ def main() -> None:
     if args.index is None:
         tmp = tempfile.TemporaryDirectory(prefix="medcite-bench-")
         index = Path(tmp.name) / "index"
-        engine = Engine(Settings(index=index))
+        engine = Engine(Settings().updated(index=index))
         _ = engine.embedder  # model load is not ingest time
         report = engine.ingest([args.corpus], progress=True)
         results.update(
@@ -66,7 +66,7 @@ def main() -> None:
             chunks_per_second=round(report.n_chunks / report.seconds, 1),
         )
     else:
-        engine = Engine(Settings(index=args.index))
+        engine = Engine(Settings().updated(index=args.index))
     info = engine.info()
     results.update(
         index_chunks=info.n_chunks,

@@ -1,6 +1,6 @@
 """Speed of the trained models: judge pairs/s (batched) and rerank latency for 20 passages.
 
-python -m eval.bench_models [--index DIR] [--judge DIR] [--reranker DIR]
+python -m medcite.eval.bench_models [--index DIR] [--judge DIR] [--reranker DIR]
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ import statistics
 import time
 from pathlib import Path
 
-from eval.judge_metrics import read_pairs
-from generation.verifier import JUDGE_DIR, CrossEncoderJudge
-from retrieval.reranker import RERANKER_DIR, CrossEncoderReranker
-
-REPO = Path(__file__).resolve().parents[1]
+from medcite import paths
+from medcite.eval.judge_metrics import read_pairs
+from medcite.generation.verifier import CrossEncoderJudge
+from medcite.retrieval.reranker import CrossEncoderReranker
 
 
 def main() -> None:
@@ -23,10 +22,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--index", type=Path, default=None, help="index to take 20 real passages from")
-    parser.add_argument("--judge", type=Path, default=JUDGE_DIR, help="judge model folder")
-    parser.add_argument("--reranker", type=Path, default=RERANKER_DIR, help="reranker model folder")
+    judge_dir = paths.model_dir(paths.JUDGE)
+    parser.add_argument("--judge", type=Path, default=judge_dir, help="judge model folder")
+    reranker_dir = paths.model_dir(paths.RERANKER)
+    parser.add_argument("--reranker", type=Path, default=reranker_dir, help="reranker model folder")
     args = parser.parse_args()
-    pairs = [(p.premise, p.hypothesis) for p in read_pairs(REPO / "eval" / "suites" / "judge-pairs.jsonl")]
+    pairs = [(p.premise, p.hypothesis) for p in read_pairs(paths.suites_dir() / "judge-pairs.jsonl")]
     judge = CrossEncoderJudge(args.judge)
     judge.scores(pairs[:8])
     start = time.perf_counter()
@@ -34,10 +35,10 @@ def main() -> None:
     judge_rate = len(pairs) / (time.perf_counter() - start)
     results: dict[str, object] = {"judge_pairs_per_s": round(judge_rate, 1)}
     if args.index is not None:
+        from medcite.core.settings import Settings
         from medcite.engine import Engine
-        from medcite.settings import Settings
 
-        engine = Engine(Settings(index=args.index))
+        engine = Engine(Settings().updated(index=args.index))
         reranker = CrossEncoderReranker(args.reranker)
         hits = engine.search("opioid dosage thresholds for chronic pain", k=20)
         reranker.rerank("warm up", hits[:2])

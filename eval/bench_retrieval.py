@@ -3,7 +3,7 @@ index memory and size, and embedding encode throughput.
 
 Prints figures; asserts nothing (speed is measured here, never in tests).
 
-    python -m eval.bench_retrieval --index DIR [--sizes 10000,100000] [--queries 40]
+    python -m medcite.eval.bench_retrieval --index DIR [--sizes 10000,100000] [--queries 40]
 
 DIR is a real index (e.g. of ../shared/corpus). Larger indexes are synthesised from it: every
 document is copied under new ids until the target chunk count is reached; the copies keep the
@@ -25,14 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.bench_foundation import _dir_size, _latency
-from eval.suite import load_suite
+from medcite import paths
+from medcite.core.settings import Settings
 from medcite.engine import Engine
-from medcite.index import IndexDirectory
-from medcite.settings import Settings
+from medcite.eval.bench_foundation import _dir_size, _latency
+from medcite.eval.suite import load_suite
+from medcite.store.index_dir import IndexDirectory
 
-REPO = Path(__file__).resolve().parents[1]
-QUESTIONS = REPO / "eval" / "suites" / "guidelines-dev.jsonl"
+QUESTIONS = paths.suites_dir() / "guidelines-dev.jsonl"
 
 
 def synthesise(source: IndexDirectory, target: Path, n_chunks: int, seed: int = 0) -> IndexDirectory:
@@ -56,7 +56,7 @@ def synthesise(source: IndexDirectory, target: Path, n_chunks: int, seed: int = 
                         "SELECT id FROM chunks WHERE doc_id=? ORDER BY ordinal", (doc.doc_id,)
                     )
                 ]
-                vectors = np.stack([snapshot.vectors.index.reconstruct(r) for r in rows])
+                vectors = np.stack([snapshot.vectors.vector(r) for r in rows])
                 if copy:
                     vectors = vectors + rng.normal(0, 0.02, vectors.shape).astype(np.float32)
                     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -89,7 +89,7 @@ def _rss_mb() -> float:
 
 
 def bench_index(root: Path, questions: list[str], rerank: bool) -> dict[str, object]:
-    engine = Engine(Settings(index=root))
+    engine = Engine(Settings().updated(index=root))
     engine.embedder.encode(["warm-up"])  # model memory is not index memory
     before = _rss_mb()
     engine.search("warm-up", k=6)
@@ -100,13 +100,13 @@ def bench_index(root: Path, questions: list[str], rerank: bool) -> dict[str, obj
         "rss_growth_on_load_mb": round(loaded - before, 1),
     }
     for label, understanding in (("hybrid", False), ("hybrid+qu+refine (default)", True)):
-        engine.settings = Settings(index=root, query_understanding=understanding)
+        engine.settings = Settings().updated(index=root, query_understanding=understanding)
         p50, p95 = _latency(lambda q: engine.search(q, k=6, rerank=False), questions)
         out[f"search {label} p50/p95 ms"] = [round(p50, 1), round(p95, 1)]
     if rerank:
-        engine.settings = Settings(index=root)
+        engine.settings = Settings().updated(index=root)
         for n in (20, 50):
-            engine.settings.rerank_candidates = n
+            engine.settings.retrieval.rerank_candidates = n
             engine.search("warm-up", k=6, rerank=True)
             p50, p95 = _latency(lambda q: engine.search(q, k=6, rerank=True), questions)
             out[f"search default + rerank {n} p50/p95 ms"] = [round(p50, 1), round(p95, 1)]
@@ -114,11 +114,11 @@ def bench_index(root: Path, questions: list[str], rerank: bool) -> dict[str, obj
 
 
 def bench_encode(texts: list[str], models: list[str]) -> dict[str, float]:
-    from retrieval.embedder import load_embedder
+    from medcite.retrieval.embedder import load_embedder
 
     out = {}
     for spec in models:
-        embedder = load_embedder(spec, batch_size=Settings().embedding_batch_size)
+        embedder = load_embedder(spec, batch_size=Settings().models.embedding_batch_size)
         embedder.encode(texts[:8])
         started = time.perf_counter()
         embedder.encode(texts)

@@ -11,11 +11,11 @@ citation precision: entailed citations / all citations, where a citation of a jo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from generation.grounding import parse_cited_text
-from generation.verifier import Verifier
+from medcite.core.protocols import Verifier
+from medcite.core.types import AnswerSentence
 
 
 @dataclass
@@ -42,9 +42,14 @@ def _entails(verifier: Verifier, premise: str, claim: str) -> tuple[bool, float]
     return score >= verifier.threshold, score
 
 
-def citation_scores(answer_text: str, passages: Mapping[int, str], verifier: Verifier) -> CitationScores:
-    """Score an answer's [n] citations against the passages they point to (numbered from 1)."""
-    sentences = parse_cited_text(answer_text)
+def citation_scores(
+    sentences: Sequence[AnswerSentence], passages: Mapping[int, str], verifier: Verifier
+) -> CitationScores:
+    """Score an answer's [n] citations against the passages they point to (numbered from 1).
+
+    Takes the answer's sentences as drafted; an answer that exists only as text (another
+    system's Markdown) goes through `medcite.generation.grounding.parse_cited_text` first.
+    """
     verdicts: list[SentenceVerdict] = []
     entailed = 0
     precise = 0

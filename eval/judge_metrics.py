@@ -17,9 +17,10 @@ from pathlib import Path
 
 from sklearn.metrics import roc_auc_score
 
-from eval.metrics import lcs_length
-from generation.verifier import Verifier, premise_windows
-from retrieval.embedder import Embedder
+from medcite.core.protocols import Verifier
+from medcite.eval.metrics import lcs_length
+from medcite.generation.verifier import premise_windows
+from medcite.retrieval.embedder import Embedder
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,24 +140,3 @@ def evaluate(
 ) -> dict[str, object]:
     scores = verifier.scores([(p.premise, p.hypothesis) for p in pairs])
     return judge_metrics(pairs, scores, verifier.threshold if threshold is None else threshold)
-
-
-def tuned_baselines(embedder: Embedder, n_pairs: int = 300, seed: int = 7) -> list[Verifier]:
-    """Both baselines with thresholds tuned (best balanced accuracy) on pairs generated from the
-    starter corpus, so the hand-written evaluation pairs are never used for tuning."""
-    from ingest.loaders import load_file
-    from medcite.training.judge_data import build_pairs
-    from medcite.training.sources import Passage
-
-    folder = Path(__file__).resolve().parents[1] / "corpus" / "guidelines"
-    passages = [
-        Passage(f"starter:{p.stem}", p.stem, " ".join(b.text for b in load_file(p).blocks))
-        for p in sorted(folder.glob("*.md"))
-    ]
-    generated = build_pairs(passages, n_pairs, seed=seed)
-    truth = [p.label == "supported" for p in generated]
-    verifiers: list[Verifier] = [TokenOverlapVerifier(), EmbeddingCosineVerifier(embedder)]
-    for verifier in verifiers:
-        scores = verifier.scores([(p.premise, p.hypothesis) for p in generated])
-        verifier.threshold = best_threshold(scores, truth)
-    return verifiers

@@ -3,7 +3,7 @@
 Corpus: one Markdown document per abstract (its CONTEXTS with their section labels), id
 `pmid-<PMID>`. Suite: the question, gold doc = its own abstract, label = final_decision.
 
-    python -m eval.pubmedqa --out eval/runs/pubmedqa   # writes suite.jsonl and corpus/
+    python -m medcite.eval.pubmedqa --out eval/runs/pubmedqa   # writes suite.jsonl and corpus/
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import argparse
 import json
 from pathlib import Path
 
-from medcite.training.sources import default_shared
+from medcite import paths
 
 
 def build(source: Path, out: Path) -> Path:
@@ -65,7 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--shared", type=Path, default=default_shared())
+    parser.add_argument("--shared", type=Path, default=paths.shared_dir())
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     print(build(args.shared / "eval" / "pubmedqa-pqal-dev.json", args.out))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from eval.runner import SUMMARY_KEYS, CaseResult, by_tag, summarise
+from medcite.eval.runner import SUMMARY_KEYS, CaseResult, by_tag, summarise
 
 WORST = 10
 

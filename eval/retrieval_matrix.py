@@ -4,8 +4,8 @@ Retrieval only (no answer drafting, no judge), so a full configuration sweep ove
 seconds to minutes. The full harness (`medcite eval`) scores the same retrieval metrics plus
 citations; this script is for comparing retrieval configurations on one index.
 
-    python -m eval.retrieval_matrix eval/suites/guidelines-dev.jsonl --index /tmp/idx
-    python -m eval.retrieval_matrix PMQ/pubmedqa-dev.jsonl --index PMQ-INDEX --configs bm25,dense
+    python -m medcite.eval.retrieval_matrix eval/suites/guidelines-dev.jsonl --index /tmp/idx
+    python -m medcite.eval.retrieval_matrix PMQ/pubmedqa-dev.jsonl --index PMQ-INDEX --configs bm25,dense
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.metrics import doc_recall_at, evidence_recall_at, percentile, reciprocal_rank
-from eval.suite import Suite, load_suite
+from medcite.core.settings import REFINEMENT_OFF, RetrieverMode, Settings
 from medcite.engine import Engine
-from medcite.settings import REFINEMENT_OFF, RetrieverMode, Settings
+from medcite.eval.metrics import doc_recall_at, evidence_recall_at, percentile, reciprocal_rank
+from medcite.eval.suite import Suite, load_suite
 
 K = 10
 
@@ -63,18 +63,19 @@ CONFIGS: dict[str, Config] = {
         "hybrid+qu+refine+rerank20", RetrieverMode.hybrid, rerank=True, query_understanding=True, refine=True
     ),
 }
-REFINE_ON = {key: getattr(Settings(), key) for key in REFINEMENT_OFF}  # the configured filters
-REFINE_OFF = REFINEMENT_OFF
 DEFAULT_CONFIGS = "bm25,dense,hybrid,hybrid+rerank20,hybrid+qu"
 
 
 def score(suite: Suite, engine: Engine, config: Config, limit: int | None = None) -> dict[str, float]:
     """Mean retrieval metrics over the answerable cases, plus search latency percentiles."""
-    engine.settings.query_understanding = config.query_understanding
-    for key, value in (REFINE_ON if config.refine else REFINE_OFF).items():
-        setattr(engine.settings, key, value)
-    engine.settings.rerank_candidates = config.rerank_candidates
-    engine.settings.rerank_mode = "replace" if config.replace else "fuse"
+    refine = {} if config.refine else REFINEMENT_OFF  # on: the configured filters
+    engine.settings = Settings().updated(
+        index=engine.index.root,
+        query_understanding=config.query_understanding,
+        rerank_candidates=config.rerank_candidates,
+        rerank_mode="replace" if config.replace else "fuse",
+        **refine,
+    )
     engine.search("warm-up", k=1, mode=config.mode, rerank=config.rerank)
     rows: dict[str, list[float]] = {"r@1": [], "r@5": [], "r@10": [], "mrr": [], "evid@5": []}
     latencies: list[float] = []
@@ -119,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     suite = load_suite(args.suite)
-    engine = Engine(Settings(index=args.index))
+    engine = Engine(Settings().updated(index=args.index))
     results: dict[str, dict[str, float]] = {}
     for name in args.configs.split(","):
         results[name] = score(suite, engine, CONFIGS[name], args.limit)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import statistics
 import time
@@ -13,9 +12,12 @@ from typing import Any
 
 from tqdm import tqdm
 
-from api.schemas import AnswerOut
-from eval.citations import citation_scores
-from eval.metrics import (
+from medcite.core.protocols import Verifier
+from medcite.core.serialize import answer_body, answer_json
+from medcite.core.settings import RetrieverMode
+from medcite.engine import Engine
+from medcite.eval.citations import citation_scores
+from medcite.eval.metrics import (
     answer_label,
     doc_recall_at,
     evidence_matches,
@@ -24,10 +26,7 @@ from eval.metrics import (
     percentile,
     reciprocal_rank,
 )
-from eval.suite import Case, Suite
-from generation.verifier import Verifier
-from medcite.engine import Engine
-from medcite.settings import RetrieverMode
+from medcite.eval.suite import Case, Suite
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +76,7 @@ def _score_case(
 ) -> CaseResult:
     started = time.perf_counter()
     hits = engine.search(case.question, k=RETRIEVE_K, mode=mode, rerank=rerank)
-    answer = engine.answer_from(case.question, hits[: engine.settings.top_k])
+    answer = engine.answer_from(case.question, hits[: engine.settings.retrieval.top_k])
     latency = (time.perf_counter() - started) * 1000
     docs = [h.document.doc_id for h in hits]
     texts = [h.chunk.text for h in hits]
@@ -86,11 +85,12 @@ def _score_case(
         int(any(evidence_matches(e, t) for e in case.evidence)) if case.evidence else int(d in case.doc_ids)
         for d, t in zip(docs, texts, strict=True)
     ]
-    out = AnswerOut.of(answer)
+    body = answer_body(answer)
     cit_r = cit_p = None
     verdicts: list[dict[str, Any]] = []
     if verifier is not None and not answer.abstained:
-        scores = citation_scores(out.answer, {r.n: r.text for r in out.references}, verifier)
+        passages = {r.n: r.hit.chunk.text for r in answer.references}
+        scores = citation_scores(answer.sentences, passages, verifier)
         cit_r, cit_p = scores.recall, scores.precision
         verdicts = [asdict(v) for v in scores.verdicts]
     return CaseResult(
@@ -113,13 +113,13 @@ def _score_case(
         evidence_recall_5=evidence_recall_at(texts, case.evidence, 5) if case.evidence else None,
         reciprocal_rank=reciprocal_rank(docs, case.doc_ids) if has_gold else None,
         ndcg_10=ndcg_at(relevance, 10, max(1, sum(relevance))) if (has_gold or case.evidence) else None,
-        answer=json.loads(out.model_dump_json(exclude={"retrieved"})),
+        answer=answer_json(answer, retrieved=False),
         abstained=answer.abstained,
         citation_recall=cit_r,
         citation_precision=cit_p,
         sentence_verdicts=verdicts,
         label=case.label,
-        predicted_label=answer_label(out.answer, answer.abstained) if case.label else None,
+        predicted_label=answer_label(body, answer.abstained) if case.label else None,
         latency_ms=round(latency, 1),
     )
 

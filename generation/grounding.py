@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from generation.sentences import split_sentences
-from medcite.types import Answer, AnswerSentence
+from medcite.core.types import Answer, AnswerSentence
+from medcite.generation.sentences import split_sentences
 
 _CITATION = re.compile(r"\[(\d+(?:\s*[,;–-]\s*\d+)*)\]")
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+")

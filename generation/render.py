@@ -2,25 +2,8 @@
 
 from __future__ import annotations
 
-from medcite.types import Answer, AnswerSentence, Reference
-
-
-def cite(sentence: AnswerSentence) -> str:
-    """'Text [1][2].': markers go before the sentence's final punctuation."""
-    text = sentence.text.rstrip()
-    marks = "".join(f"[{n}]" for n in sentence.citations)
-    if not marks:
-        return text
-    if text and text[-1] in ".!?":
-        return f"{text[:-1].rstrip()} {marks}{text[-1]}"
-    return f"{text} {marks}"
-
-
-def answer_body(answer: Answer) -> str:
-    """The answer text (Markdown): one cited sentence per bullet, or the abstention message."""
-    if answer.abstained:
-        return answer.abstain_reason
-    return "\n".join(f"- {cite(s)}" for s in answer.sentences)
+from medcite.core.serialize import answer_body
+from medcite.core.types import Answer, Reference
 
 
 def reference_line(ref: Reference) -> str:

@@ -1,9 +1,10 @@
 """Citation-support judges: does a passage support a claim?  P(supported) in [0, 1].
 
 `CrossEncoderJudge` runs medcite's own trained judge (models/citation-judge) over sentence
-windows of long passages and keeps the best window, then applies two backstop rules that
-a small model gets wrong too often: every number in the claim must occur in the premise,
-and a negation present on one side only caps the score.
+windows of long passages and keeps the best window, then applies three backstop rules for
+what a small model gets wrong too often: every number in the claim must occur in the
+premise, every drug, test, condition and population it names must be named there too, and
+a negation present on one side only caps the score.
 """
 
 from __future__ import annotations
@@ -13,16 +14,14 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
 
-from generation.sentences import split_sentences
-from medcite.cross_encoder import load_cross_encoder
-from medcite.vocabulary import ABBREVIATIONS, BRAND_TO_GENERIC, ENTITY_ALIASES, ENTITY_CLASSES
+from medcite import paths
+from medcite.generation.sentences import split_sentences
+from medcite.retrieval.cross_encoder import load_cross_encoder
+from medcite.retrieval.vocabulary import ABBREVIATIONS, BRAND_TO_GENERIC, ENTITY_CLASSES, canonical_entity
 
 log = logging.getLogger(__name__)
 
-MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
-JUDGE_DIR = MODELS_DIR / "citation-judge"
 WINDOW_SENTENCES = 3
 NUMBER_MISMATCH_CAP = 0.05
 # A negation on one side only caps the score. It used to multiply it by 0.3, but the judge
@@ -63,15 +62,6 @@ _WORD_NUMBER = re.compile(rf"(?<![\w-])({'|'.join(_WORD_NUMBERS)})(?![\w-])", re
 _NEGATION = re.compile(r"\b(not|no|never|cannot|neither|nor|against)\b|n't\b", re.IGNORECASE)
 
 
-class Verifier(Protocol):
-    """Scores how well each premise supports its claim; `threshold` is the decision cut-off."""
-
-    name: str
-    threshold: float
-
-    def scores(self, pairs: Sequence[tuple[str, str]]) -> list[float]: ...
-
-
 def numbers_in(text: str) -> set[str]:
     found = {m.group(0).replace(",", "") for m in _NUM.finditer(text)}
     found |= {_WORD_NUMBERS[m.group(1).lower()] for m in _WORD_NUMBER.finditer(text)}
@@ -106,7 +96,7 @@ def _entity_patterns() -> list[tuple[re.Pattern[str], str]]:
     for cls, terms in ENTITY_CLASSES.items():
         for term in terms:
             canonical = term.split()[-1].lower() if cls == "population" else term.lower()
-            patterns.append((word(term), ENTITY_ALIASES.get(canonical, canonical)))
+            patterns.append((word(term), canonical_entity(canonical)))
     for brand, generic in BRAND_TO_GENERIC.items():
         patterns.append((word(brand), generic.lower()))
     for abbr, full in ABBREVIATIONS.items():
@@ -172,7 +162,8 @@ def premise_windows(premise: str, size: int = WINDOW_SENTENCES) -> list[str]:
 class CrossEncoderJudge:
     """The trained citation-support judge (a sentence-transformers CrossEncoder)."""
 
-    def __init__(self, path: Path = JUDGE_DIR, batch_size: int = 32) -> None:
+    def __init__(self, path: Path | None = None, batch_size: int = 32) -> None:
+        path = path or paths.model_dir(paths.JUDGE)
         self.path = path
         self.model, meta = load_cross_encoder(
             path,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pysbd
 
-from medcite.types import Block, Chunk
+from medcite.core.types import Block, Chunk
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 BLOCK_SEPARATOR = "\n\n"

@@ -11,11 +11,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.normalize import unescape_twice
-from medcite.errors import ManifestError
+from medcite.core.errors import ManifestError
+from medcite.core.text import METADATA_FIELDS
+from medcite.ingest.normalize import unescape_twice
 
 MANIFEST_NAME = "manifest.json"
-_KNOWN = ("title", "developer", "released", "source", "copyright")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +41,11 @@ def read_manifest(path: Path) -> dict[Path, ManifestEntry]:
         doc_id = item.get("id")
         if doc_id is not None and (not isinstance(doc_id, str) or not doc_id.strip()):
             raise ManifestError(f"{path}: entry {i} has an empty or non-string 'id'")
-        fields = {k: unescape_twice(str(item[k])) for k in _KNOWN if item.get(k) is not None}
+        fields = {k: unescape_twice(str(item[k])) for k in METADATA_FIELDS if item.get(k) is not None}
         extra = {
             k: str(v)
             for k, v in item.items()
-            if k not in (*_KNOWN, "file", "id") and isinstance(v, str | int | float)
+            if k not in (*METADATA_FIELDS, "file", "id") and isinstance(v, str | int | float)
         }
         entries[(path.parent / item["file"]).resolve()] = ManifestEntry(item["file"], doc_id, fields, extra)
     return entries

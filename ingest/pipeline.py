@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,19 +15,19 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ingest.chunker import Chunker, document_text
-from ingest.loaders import load_file
-from ingest.manifest import MANIFEST_NAME, ManifestEntry, ManifestLookup
-from medcite.errors import DuplicateDocumentError, IngestError
-from medcite.index import IndexDirectory, IndexWriter
-from medcite.settings import DuplicatePolicy, Settings
-from medcite.types import Document, DocumentMetadata
-from retrieval.embedder import Embedder
+from medcite.core.errors import DuplicateDocumentError, IngestError
+from medcite.core.protocols import Embedder
+from medcite.core.settings import DuplicatePolicy, Settings
+from medcite.core.text import passage_text, release_year
+from medcite.core.types import Document, DocumentMetadata
+from medcite.ingest.chunker import Chunker, document_text
+from medcite.ingest.loaders import load_file
+from medcite.ingest.manifest import MANIFEST_NAME, ManifestEntry, ManifestLookup
+from medcite.store.index_dir import IndexDirectory, IndexWriter
 
 log = logging.getLogger(__name__)
 
 _IGNORED_NAMES = {MANIFEST_NAME}
-_YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
 
 
 @dataclass
@@ -85,12 +84,6 @@ def discover(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
     return found
 
 
-def release_year(released: str) -> int | None:
-    """The latest year named in a release string ("2006 (revised 2015 Aug)" -> 2015)."""
-    years = [int(y) for y in _YEAR.findall(released)]
-    return max(years) if years else None
-
-
 def _merge_metadata(parsed: DocumentMetadata, entry: ManifestEntry | None) -> DocumentMetadata:
     if entry is None:
         return parsed
@@ -111,9 +104,9 @@ class Ingestor:
         self.embedder = embedder
         self.chunker = Chunker(
             embedder.count_tokens,
-            max_tokens=settings.chunk_max_tokens,
-            overlap_tokens=settings.chunk_overlap_tokens,
-            min_section_tokens=settings.chunk_min_section_tokens,
+            max_tokens=settings.index.chunk_max_tokens,
+            overlap_tokens=settings.index.chunk_overlap_tokens,
+            min_section_tokens=settings.index.chunk_min_section_tokens,
         )
 
     def ingest(
@@ -123,7 +116,7 @@ class Ingestor:
         policy: DuplicatePolicy | None = None,
         progress: bool = True,
     ) -> IngestReport:
-        policy = policy or self.settings.duplicate_policy
+        policy = policy or self.settings.index.duplicate_policy
         started = time.perf_counter()
         report = IngestReport()
         files = discover(paths)
@@ -162,15 +155,19 @@ class Ingestor:
         policy: DuplicatePolicy,
         report: IngestReport,
     ) -> None:
-        max_bytes = int(self.settings.max_file_mb * 1e6)
+        max_bytes = int(self.settings.index.max_file_mb * 1e6)
         if file.stat().st_size <= max_bytes:
             content_hash = hashlib.sha256(file.read_bytes()).hexdigest()
         else:
             content_hash = ""  # load_file reports the size error below
         existing = writer.store.get_document(doc_id)
+        # unchanged = same bytes and every manifest field already indexed (a field added to the
+        # manifest later, e.g. `supersedes`, must reach the index)
         if content_hash and existing is not None and existing.content_hash == content_hash:
-            wanted = entry.fields if entry else {}
-            same_meta = all(getattr(existing, k) == v for k, v in wanted.items())
+            same_meta = entry is None or (
+                all(getattr(existing, k) == v for k, v in entry.fields.items())
+                and all(existing.extra.get(k) == v for k, v in entry.extra.items())
+            )
             if same_meta and policy is not DuplicatePolicy.overwrite:
                 report.unchanged.append(doc_id)
                 return
@@ -209,12 +206,6 @@ class Ingestor:
         writer.changed = True
         (report.updated if existing is not None else report.added).append(doc_id)
         report.n_chunks += len(chunks)
-
-
-def passage_text(title: str, section: str, text: str) -> str:
-    """What the embedder sees for a chunk: its document title and section give it context."""
-    head = " | ".join(p for p in (title, section) if p)
-    return f"{head}\n{text}" if head else text
 
 
 def reembed(index: IndexDirectory, embedder: Embedder, progress: bool = True) -> int:

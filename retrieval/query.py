@@ -14,10 +14,10 @@ expansion cannot drown the embedding.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
-from medcite.vocabulary import ABBREVIATIONS, BRAND_TO_GENERIC, ENTITY_CLASSES
+from medcite.retrieval.vocabulary import ABBREVIATIONS, BRAND_TO_GENERIC, ENTITY_CLASSES
 
 # Cues that open a list of things already tried; "after"/"despite" need a list that names therapies.
 _FAILED_CUES = (
@@ -46,27 +46,20 @@ _THERAPY_WORD = re.compile(
     r"blockers?|NSAIDs?|SNRIs?|SSRIs?|TCAs?|opioids?|patch(?:es)?|creams?)$",
     re.IGNORECASE,
 )
-_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
 
 @dataclass(frozen=True)
 class QueryPlan:
     """A question split into what is asked and what is context, plus lexical synonyms."""
 
-    original: str
     focus: str
     tried: tuple[str, ...] = ()
     synonyms: tuple[str, ...] = ()
-    years: tuple[int, ...] = field(default_factory=tuple)
 
     @property
     def dense_text(self) -> str:
         """What the embedder sees: the focus, brand names replaced by generic names."""
         return replace_brands(self.focus)
-
-
-def years_in(text: str) -> tuple[int, ...]:
-    return tuple(int(y) for y in _YEAR.findall(text))
 
 
 def _items(text: str) -> list[str]:
@@ -133,9 +126,7 @@ def understand(question: str) -> QueryPlan:
         if len(focus.split()) < 3:  # the list *is* the question ("what after X fails?"): keep all
             focus, tried = question, ""
     return QueryPlan(
-        original=question,
         focus=focus,
         tried=tuple(_items(tried)),
         synonyms=tuple(synonyms_for(focus)),
-        years=years_in(question),
     )

@@ -18,7 +18,8 @@ from dataclasses import replace
 from functools import lru_cache
 from itertools import combinations
 
-from medcite.types import Document, Hit
+from medcite.core.text import without_years
+from medcite.core.types import Document, Hit
 
 TITLE_MATCH = 0.7
 MIN_SHARED_WORDS = 3  # generic titles ("PubMed abstract 123") are not one guideline
@@ -57,7 +58,7 @@ _BOILERPLATE = frozenset(
 
 @lru_cache(maxsize=4096)
 def _title_words(title: str) -> frozenset[str]:
-    words = re.findall(r"[a-z0-9]+", re.sub(r"\b(19|20)\d\d\b", " ", title.lower()))
+    words = re.findall(r"[a-z0-9]+", without_years(title.lower()))
     return frozenset(w for w in words if w not in _BOILERPLATE)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from api.schemas import AnswerOut, AskRequest, ErrorOut, HitOut, SearchRequest
+from medcite.api.schemas import AnswerOut, AskRequest, ErrorOut, HitOut, SearchRequest
 from medcite.engine import Engine
 
 router = APIRouter(tags=["questions"])

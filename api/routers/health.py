@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from api.schemas import HealthOut
+from medcite.api.schemas import HealthOut
+from medcite.core.errors import MedciteError
 from medcite.engine import Engine
-from medcite.errors import MedciteError
 
 router = APIRouter(tags=["health"])
 

@@ -1,5 +1,5 @@
 """Format loaders. Each turns one file into a ParsedDocument; `load_file` picks by extension."""
 
-from ingest.loaders.base import Loader, load_file, loader_for, supported_extensions
+from medcite.ingest.loaders.base import Loader, load_file, loader_for, supported_extensions
 
 __all__ = ["Loader", "load_file", "loader_for", "supported_extensions"]

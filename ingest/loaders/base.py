@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
 
-from medcite.errors import DocumentTooLargeError, EmptyDocumentError, UnsupportedFormatError
-from medcite.types import ParsedDocument
-
-
-class Loader(Protocol):
-    """Parses one file of its format. Raises an IngestError subclass on bad input."""
-
-    format: str
-    extensions: tuple[str, ...]
-
-    def load(self, path: Path) -> ParsedDocument: ...
+from medcite.core.errors import DocumentTooLargeError, EmptyDocumentError, UnsupportedFormatError
+from medcite.core.protocols import DocumentLoader as Loader
+from medcite.core.types import ParsedDocument
 
 
 def _registry() -> dict[str, Loader]:
     # Imported here so that importing the protocol does not pull in every parser.
-    from ingest.loaders.html import HtmlLoader
-    from ingest.loaders.markdown import MarkdownLoader
-    from ingest.loaders.pdf import PdfLoader
-    from ingest.loaders.text import TextLoader
+    from medcite.ingest.loaders.html import HtmlLoader
+    from medcite.ingest.loaders.markdown import MarkdownLoader
+    from medcite.ingest.loaders.pdf import PdfLoader
+    from medcite.ingest.loaders.text import TextLoader
 
     loaders: list[Loader] = [PdfLoader(), HtmlLoader(), MarkdownLoader(), TextLoader()]
     return {ext: loader for loader in loaders for ext in loader.extensions}

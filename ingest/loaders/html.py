@@ -12,10 +12,10 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
 
-from ingest.loaders.text import read_utf8
-from ingest.normalize import clean_inline, unescape_twice
-from medcite.errors import CorruptDocumentError
-from medcite.types import Block, DocumentMetadata, ParsedDocument
+from medcite.core.errors import CorruptDocumentError
+from medcite.core.types import Block, DocumentMetadata, ParsedDocument
+from medcite.ingest.loaders.text import read_utf8
+from medcite.ingest.normalize import clean_inline, unescape_twice
 
 _HEADING_LEVEL = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 5}
 _PSEUDO_LEVEL = 6

@@ -9,13 +9,13 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ingest.loaders.text import read_utf8
-from ingest.normalize import clean_inline
-from medcite.errors import CorruptDocumentError
-from medcite.types import Block, DocumentMetadata, ParsedDocument
+from medcite.core.errors import CorruptDocumentError
+from medcite.core.text import METADATA_FIELDS
+from medcite.core.types import Block, DocumentMetadata, ParsedDocument
+from medcite.ingest.loaders.text import read_utf8
+from medcite.ingest.normalize import clean_inline
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
-_KNOWN = ("title", "developer", "released", "source", "copyright")
 
 
 def split_front_matter(path: Path, text: str) -> tuple[dict[str, object], str]:
@@ -106,7 +106,7 @@ class MarkdownLoader:
                 released=str_front.get("released", ""),
                 source=str_front.get("source", ""),
                 copyright=str_front.get("copyright", ""),
-                extra={k: v for k, v in str_front.items() if k not in _KNOWN},
+                extra={k: v for k, v in str_front.items() if k not in METADATA_FIELDS},
             ),
             blocks=blocks,
             format=self.format,

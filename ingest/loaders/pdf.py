@@ -17,9 +17,9 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PdfStreamError
 
-from ingest.normalize import clean_inline, dehyphenate
-from medcite.errors import CorruptDocumentError, EncryptedDocumentError
-from medcite.types import Block, DocumentMetadata, ParsedDocument
+from medcite.core.errors import CorruptDocumentError, EncryptedDocumentError
+from medcite.core.types import Block, DocumentMetadata, ParsedDocument
+from medcite.ingest.normalize import clean_inline, dehyphenate
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingest.normalize import clean_inline
-from medcite.errors import TextDecodingError
-from medcite.types import Block, DocumentMetadata, ParsedDocument
+from medcite.core.errors import TextDecodingError
+from medcite.core.types import Block, DocumentMetadata, ParsedDocument
+from medcite.ingest.normalize import clean_inline
 
 
 def read_utf8(path: Path) -> str:

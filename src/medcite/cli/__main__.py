@@ -1,0 +1,5 @@
+"""`python -m medcite.cli ...` runs the command line."""
+
+from medcite.cli.main import app
+
+app()

@@ -1,0 +1,137 @@
+"""The engine wires settings to the pipeline stages; the CLI and the API both use it.
+
+Every backend (embedder, vector store, reranker, generator, judge) is named in settings and
+built through the registry (`medcite.core.registry`), lazily: a command pays only for the
+parts it uses. Whatever generator drafted an answer, the engine checks its citations before
+the answer leaves: an answer that cites nothing or a reference that does not exist is never
+returned.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+
+from medcite.core.errors import GroundingError
+from medcite.core.protocols import AnswerGenerator, Embedder, Reranker, Verifier
+from medcite.core.registry import EMBEDDERS, GENERATORS, JUDGES, RERANKERS
+from medcite.core.settings import DuplicatePolicy, RetrieverMode, Settings
+from medcite.core.types import Answer, Document, Hit
+from medcite.generation.grounding import check_grounding
+from medcite.ingest.pipeline import Ingestor, IngestReport, remove_documents
+from medcite.retrieval.priors import drop_weak_evidence
+from medcite.retrieval.retriever import Retriever
+from medcite.store.index_dir import IndexDirectory, IndexInfo, IndexSnapshot, ensure_same_space
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    """Loads models lazily and keeps the live index snapshot fresh after every write."""
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        self.settings = settings or Settings()
+        self.index = IndexDirectory(self.settings.index.path, self.settings.index.vector_store)
+        self._embedder = embedder
+        self._snapshot: IndexSnapshot | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            models = self.settings.models
+            self._embedder = EMBEDDERS.create(
+                models.embedder, models.embedding_model, batch_size=models.embedding_batch_size
+            )
+        return self._embedder
+
+    @cached_property
+    def generator(self) -> AnswerGenerator:
+        generator: AnswerGenerator = GENERATORS.create(
+            self.settings.answer.generator, self.embedder, self.settings
+        )
+        return generator
+
+    @cached_property
+    def reranker(self) -> Reranker:
+        reranker: Reranker = RERANKERS.create(
+            self.settings.models.reranker, self.settings.models.reranker_model
+        )
+        return reranker
+
+    @cached_property
+    def judge(self) -> Verifier:
+        judge: Verifier = JUDGES.create(self.settings.models.judge, self.settings.models.judge_model)
+        return judge
+
+    def snapshot(self) -> IndexSnapshot:
+        """The live generation, reopened when a writer has swapped in a newer one."""
+        with self._lock:
+            current = self.index.current()
+            if self._snapshot is None or self._snapshot.path != current:
+                if self._snapshot is not None:
+                    self._snapshot.close()
+                self._snapshot = self.index.open()
+            return self._snapshot
+
+    def info(self) -> IndexInfo:
+        return self.index.info()
+
+    # -- maintenance -------------------------------------------------------------------
+    def ingest(
+        self, paths: Sequence[Path], policy: DuplicatePolicy | None = None, progress: bool = True
+    ) -> IngestReport:
+        return Ingestor(self.settings, self.embedder).ingest(self.index, paths, policy, progress)
+
+    def remove(self, doc_ids: Sequence[str]) -> list[str]:
+        return remove_documents(self.index, doc_ids)
+
+    def documents(self) -> list[Document]:
+        return self.snapshot().store.documents()
+
+    # -- questions ---------------------------------------------------------------------
+    def search(
+        self, query: str, k: int | None = None, mode: RetrieverMode | None = None, rerank: bool | None = None
+    ) -> list[Hit]:
+        use_rerank = self.settings.retrieval.rerank if rerank is None else rerank
+        reranker = self.reranker if use_rerank else None
+        snapshot = self.snapshot()
+        if (mode or self.settings.retrieval.retriever) is not RetrieverMode.bm25:  # query vectors must match
+            ensure_same_space(snapshot.info, self.index.root, self.embedder.name, self.embedder.dim)
+        return Retriever(snapshot, self.embedder, self.settings, reranker).search(query, k, mode)
+
+    def answer_from(self, question: str, hits: Sequence[Hit]) -> Answer:
+        """Draft an answer from retrieved hits, after dropping passages far weaker than the best,
+        and refuse it if it breaks the citation rules."""
+        evidence = drop_weak_evidence(list(hits), self.settings.retrieval.evidence_max_gap)
+        answer = self.generator.answer(question, evidence)
+        problems = check_grounding(answer)
+        if problems:
+            raise GroundingError(
+                f"generator {answer.generator or self.settings.answer.generator!r} broke the citation "
+                f"rules: " + "; ".join(f"{p.kind} ({p.detail})" for p in problems)
+            )
+        return answer
+
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        mode: RetrieverMode | None = None,
+        rerank: bool | None = None,
+    ) -> Answer:
+        started = time.perf_counter()
+        hits = self.search(question, top_k, mode, rerank)
+        retrieved = time.perf_counter()
+        answer = self.answer_from(question, hits)
+        done = time.perf_counter()
+        answer.timings_ms.update(
+            retrieve=round((retrieved - started) * 1000, 1),
+            generate=round((done - retrieved) * 1000, 1),
+            total=round((done - started) * 1000, 1),
+        )
+        return answer
