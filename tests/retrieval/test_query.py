@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from medcite.core.text import release_year, without_years, years_in
 from medcite.core.types import Chunk, Document, Hit
 from medcite.retrieval.diversity import cap_per_document, drop_near_duplicates
 from medcite.retrieval.priors import is_administrative, section_weight
@@ -74,8 +75,12 @@ def test_dense_text_uses_generic_names_and_the_focus() -> None:
     assert replace_brands("XYLOCAINE patch") == "lidocaine patch"
 
 
-def test_years_named_in_the_question() -> None:
-    assert understand("Under the 2016 CDC guideline, how many days?").years == (2016,)
+def test_years_named_in_the_question_and_in_release_strings() -> None:
+    """One year rule for questions, release strings and version titles (core.text)."""
+    assert years_in("Under the 2016 CDC guideline, how many days?") == (2016,)
+    assert years_in("a 1200 mg dose for 30 days") == ()  # 1950-2099 only
+    assert release_year("2006 (revised 2015 Aug)") == 2015 and release_year("") is None
+    assert without_years("CDC guideline 2016") == without_years("CDC guideline 2022")
 
 
 def test_administrative_sections() -> None:
