@@ -144,7 +144,7 @@ def train_judge(
     calibrate = labelled(calibration) or generated_held
     cal_scores = judge.scores([(p.premise, p.hypothesis) for p in calibrate]) if calibration else held_scores
     threshold = best_threshold(cal_scores, [p.supported for p in calibrate])
-    meta = {
+    meta: dict[str, object] = {
         "version": JUDGE_VERSION,
         "format": "onnx-int8",
         "max_length": config.max_length,
