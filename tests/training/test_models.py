@@ -132,6 +132,7 @@ def test_training_pipeline_end_to_end_on_a_tiny_sample(tmp_path: Path) -> None:
     assert meta["train_pairs"] > 0 and 0.0 <= meta["threshold"] <= 1.0
     # written pairs are mixed in (repeated) and the threshold comes from held-out written documents
     assert meta["written_train_pairs"] == 12 and meta["written_repeat"] == 2
+    assert meta["version"] == "2-written"
     assert meta["threshold_from"] == "written calibration split" and meta["calibration_pairs"] == 4
     assert meta["train_pairs"] == meta["generated_train_pairs"] + 24
     assert 0 < (out / "model.onnx").stat().st_size < 50_000_000

@@ -38,7 +38,7 @@ def models_train(
         Path | None, typer.Option(help="Output folder [default: the shipped models/<name>]")
     ] = None,
     size: Annotated[
-        int | None, typer.Option(help="Judge: generated pairs [6000]; reranker: queries per source [4000]")
+        int | None, typer.Option(help="Judge: generated pairs [12000]; reranker: queries per source [4000]")
     ] = None,
     epochs: Annotated[int, typer.Option(min=1)] = 1,
     seed: Annotated[int, typer.Option()] = 13,
@@ -49,20 +49,16 @@ def models_train(
     ] = False,
     written: Annotated[
         Path | None,
-        typer.Option(
-            help="Judge: hand-written training pairs [default eval/training-data/judge-train-written.jsonl]"
-        ),
+        typer.Option(help="Judge: mix in hand-written pairs (eval/training-data/judge-train-written.jsonl)"),
     ] = None,
     written_repeat: Annotated[
-        int | None, typer.Option(min=0, help="Judge: times each written pair is seen per epoch; 0 = none [2]")
-    ] = None,
+        int, typer.Option(min=1, help="Judge, with --written: times each written pair is seen per epoch")
+    ] = 2,
 ) -> None:
     """Re-create a model from ../shared data (fixed seed, resumable, progress bar)."""
     from medcite.training.judge import (
         JUDGE_CONFIG,
         JUDGE_GENERATED_PAIRS,
-        WRITTEN_REPEAT,
-        default_written_pairs,
         judge_suite_doc_ids,
         train_judge,
         written_pairs,
@@ -75,10 +71,6 @@ def models_train(
     if which is ModelName.judge:
         config = replace(JUDGE_CONFIG, epochs=epochs, seed=seed)
         held = judge_suite_doc_ids() if hold_out_judge_docs else set()
-        repeat = WRITTEN_REPEAT if written_repeat is None else written_repeat
-        source = written or default_written_pairs()
-        if repeat and source is None:
-            fail(MedciteError("no hand-written pairs found; pass --written FILE or --written-repeat 0"))
         meta = train_judge(
             data,
             out or paths.writable_model_dir(paths.JUDGE),
@@ -86,8 +78,8 @@ def models_train(
             config,
             resume=resume,
             exclude_docs=held,
-            written=written_pairs(source) if repeat and source else [],
-            written_repeat=repeat,
+            written=written_pairs(written) if written else [],
+            written_repeat=written_repeat,
         )
     else:
         config = replace(RERANKER_CONFIG, epochs=epochs, seed=seed)

@@ -138,8 +138,42 @@ passages fits a per-query latency budget on a 2-core CPU.
 """
 
 
+def _written_recipe(meta: dict[str, object]) -> str:
+    """The judge card's section on hand-written training pairs (judge v2 and later)."""
+    if not meta.get("written_train_pairs"):
+        return ""
+    figures = meta.get("evaluation")
+    table = ""
+    if isinstance(figures, dict):
+        rows = [
+            f"| {name} | {f.get('n')} | {f.get('balanced_accuracy')} | {f.get('roc_auc')} | "
+            f"{f.get('no_backstop_balanced_accuracy')} |"
+            for name, f in figures.items()
+            if isinstance(f, dict)
+        ]
+        table = (
+            "\n| set | pairs | balanced accuracy | ROC AUC | without backstop rules |\n"
+            "|---|---|---|---|---|\n"
+            + "\n".join(rows)
+            + "\n\nPer kind and per premise shape: `evaluation` in the training record below.\n"
+        )
+    return f"""
+## Version {meta.get("version")}: trained on hand-written pairs too
+
+- {meta.get("generated_train_pairs")} code-generated pairs (the v1 kinds below) plus
+  {meta.get("written_train_pairs")} hand-written pairs (`eval/training-data/judge-train-written.jsonl`,
+  60 guidelines that no judge evaluation set quotes), each written pair seen
+  {meta.get("written_repeat")} times per epoch: {meta.get("train_pairs")} training pairs in all.
+- Threshold: picked on the {meta.get("calibration_pairs")} written pairs of held-out documents
+  ({meta.get("threshold_from")}), never on generated pairs and never on an evaluation set.
+{table}"""
+
+
 def write_card(out_dir: Path, kind: str, meta: dict[str, object], command: str) -> None:
     body = JUDGE if kind == "judge" else RERANKER
+    if kind == "judge":
+        first_section = body.index("\n## ")
+        body = body[:first_section] + _written_recipe(meta) + body[first_section:]
     config = meta.get("config", {})
     seed = config.get("seed", "?") if isinstance(config, dict) else "?"
     layers = config.get("num_layers") if isinstance(config, dict) else None
