@@ -67,11 +67,7 @@ def eval_command(
         if corpus is not None:
             report = engine.ingest([corpus], progress=True)
             err.print(f"[bold]ingest:[/] {report.summary()}")
-        verifier = None
-        if judge:
-            from medcite.generation.verifier import CrossEncoderJudge
-
-            verifier = CrossEncoderJudge()
+        verifier = engine.judge if judge else None  # MEDCITE_JUDGE / MEDCITE_JUDGE_MODEL choose it
         results = run_suite(loaded, engine, verifier, limit=limit, mode=retriever, rerank=rerank)
     except (MedciteError, SuiteError) as exc:
         fail(exc)
