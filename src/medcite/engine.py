@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from medcite.core.errors import GroundingError
 from medcite.core.protocols import AnswerGenerator, Embedder, Reranker, Verifier
@@ -22,10 +23,12 @@ from medcite.core.registry import EMBEDDERS, GENERATORS, JUDGES, RERANKERS
 from medcite.core.settings import DuplicatePolicy, RetrieverMode, Settings
 from medcite.core.types import Answer, Document, Hit
 from medcite.generation.grounding import check_grounding
-from medcite.ingest.pipeline import Ingestor, IngestReport, remove_documents
 from medcite.retrieval.priors import drop_weak_evidence
 from medcite.retrieval.retriever import Retriever
 from medcite.store.index_dir import IndexDirectory, IndexInfo, IndexSnapshot, ensure_same_space
+
+if TYPE_CHECKING:  # ingest (loaders, chunker) is imported only by commands that write
+    from medcite.ingest.pipeline import IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +88,13 @@ class Engine:
     def ingest(
         self, paths: Sequence[Path], policy: DuplicatePolicy | None = None, progress: bool = True
     ) -> IngestReport:
+        from medcite.ingest.pipeline import Ingestor
+
         return Ingestor(self.settings, self.embedder).ingest(self.index, paths, policy, progress)
 
     def remove(self, doc_ids: Sequence[str]) -> list[str]:
+        from medcite.ingest.pipeline import remove_documents
+
         return remove_documents(self.index, doc_ids)
 
     def documents(self) -> list[Document]:

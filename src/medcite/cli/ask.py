@@ -6,7 +6,6 @@ import json
 from typing import Annotated
 
 import typer
-from rich.markdown import Markdown
 
 from medcite.cli.common import (
     IndexOpt,
@@ -73,4 +72,6 @@ def ask(
     if as_json:
         print(AnswerOut.of(answer).model_dump_json(indent=2))
     else:
+        from rich.markdown import Markdown  # markdown-it: only for the printed answer
+
         out.print(Markdown(to_markdown(answer)))
