@@ -161,8 +161,7 @@ class Settings(BaseModel):
         if field == "index":
             return "index"
         for name in _SECTIONS:
-            cls = Settings.model_fields[name].annotation
-            if isinstance(cls, type) and field in cls.model_fields:
+            if field in _section_fields(name):
                 return name
         known = sorted({f for s in _SECTIONS for f in _section_fields(s)} | {"index"})
         raise SettingsError(f"unknown setting {field!r}; known: {', '.join(known)}")
