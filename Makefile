@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	rm -rf build/__editable__.*
 	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=strict
+	# bytecode now, as a wheel install has it: each command would otherwise recompile medcite
+	$(BIN)/python -m compileall -q src ingest retrieval generation api eval >/dev/null
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -33,19 +33,14 @@ class OnnxCrossEncoder:
     """
 
     def __init__(self, path: Path, batch_size: int = 32) -> None:
-        import onnxruntime as ort
-
+        from medcite.retrieval.onnx_session import onnx_session
         from medcite.retrieval.tokenizer import FastTokenizer
 
         # the truncation length the model was trained with, recorded by the export
         self.max_length = int(_read_json(path / EXPORT_FILE).get("max_length", 128))  # type: ignore[call-overload]
         self.batch_size = batch_size
         self._tokenizer = FastTokenizer(path, self.max_length)
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(path / ONNX_FILE), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = onnx_session(path / ONNX_FILE)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._lock = threading.Lock()
 

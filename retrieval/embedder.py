@@ -136,8 +136,7 @@ class OnnxEmbedder:
         batch_size: int = 32,
         max_seq_length: int = 256,
     ) -> None:
-        import onnxruntime as ort
-
+        from medcite.retrieval.onnx_session import onnx_session
         from medcite.retrieval.tokenizer import FastTokenizer
 
         onnx_path = resolve_onnx_model(spec)
@@ -149,9 +148,7 @@ class OnnxEmbedder:
         self.batch_size = batch_size
         self.max_seq_length = max_seq_length
         self._tokenizer = FastTokenizer(tokenizer_dir or resolve_model_path(tokenizer_spec), max_seq_length)
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self._session = onnx_session(onnx_path)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self.dim = int(self._session.get_outputs()[0].shape[-1])
         self._lock = threading.Lock()

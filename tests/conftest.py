@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from medcite.core.settings import Settings
 from medcite.core.types import Answer
 from medcite.engine import Engine
 from medcite.generation.grounding import check_grounding, parse_cited_text
+
+# hermetic: optimised ONNX graphs go to a fresh cache per run (subprocesses inherit it)
+os.environ["MEDCITE_CACHE_DIR"] = tempfile.mkdtemp(prefix="medcite-test-cache-")
 
 SHARED = Path(os.environ.get("MEDCITE_SHARED") or paths.shared_dir())
 SHARED_CORPUS = SHARED / "corpus"

@@ -68,3 +68,12 @@ def shared_dir() -> Path:
     if root is not None:
         return root.parent / "shared"
     return Path.cwd().parent / "shared"
+
+
+def cache_dir() -> Path:
+    """Where medcite keeps what it can rebuild (optimised ONNX graphs): $MEDCITE_CACHE_DIR,
+    else $XDG_CACHE_HOME/medcite, else ~/.cache/medcite. Deleting it loses nothing."""
+    if os.environ.get("MEDCITE_CACHE_DIR"):
+        return Path(os.environ["MEDCITE_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "medcite"

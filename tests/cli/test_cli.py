@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,3 +104,28 @@ def test_baseline_switches_and_reembed_from_the_command_line(tmp_path: Path, sta
     assert runner.invoke(app, base).exit_code == 0
     bad = runner.invoke(app, ["reembed", "--model", "no-such-model-package", "--index", str(index)])
     assert bad.exit_code == 2 and "neither a local folder nor an installed" in " ".join(bad.output.split())
+
+
+def _console_script(*args: str, index: Path) -> subprocess.CompletedProcess[str]:
+    """The real `medcite` process (the console script's `run`), not the in-process runner."""
+    env = {**os.environ, "MEDCITE_INDEX": str(index)}
+    return subprocess.run(
+        [sys.executable, "-m", "medcite.cli", *args], env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_read_only_commands_exit_fast_with_all_output_flushed(starter_engine: Engine) -> None:
+    # `run` ends read-only commands with os._exit: their whole output must still arrive
+    searched = _console_script(
+        "search", "naloxone for overdose risk", "--json", "-k", "4", index=starter_engine.index.root
+    )
+    assert searched.returncode == 0, searched.stderr
+    assert len(json.loads(searched.stdout)) == 4
+    listed = _console_script("docs", "--json", index=starter_engine.index.root)
+    assert listed.returncode == 0 and {d["doc_id"] for d in json.loads(listed.stdout)}
+
+
+def test_a_failing_read_only_command_keeps_its_exit_code(tmp_path: Path) -> None:
+    failed = _console_script("search", "anything", index=tmp_path / "none")
+    assert failed.returncode == 2
+    assert "no index" in failed.stderr

@@ -1,5 +1,5 @@
 """`python -m medcite.cli ...` runs the command line."""
 
-from medcite.cli.main import app
+from medcite.cli.main import run
 
-app()
+run()
