@@ -95,7 +95,10 @@ def write_run(
         "| metric | value |",
         "|---|---|",
     ]
-    lines += [f"| {k} | {_fmt(summary.get(k))} |" for k in (*SUMMARY_KEYS, "answered_rate")]
+    lines += [
+        f"| {k} | {_fmt(summary.get(k))} |"
+        for k in (*SUMMARY_KEYS, "answered_rate", "answerable_abstained_rate")
+    ]
     lines += [
         "",
         "## By tag",
@@ -126,7 +129,7 @@ def compare(a: Path, b: Path) -> list[tuple[str, object, object, float | None]]:
     sa = json.loads((a / "summary.json" if a.is_dir() else a).read_text())
     sb = json.loads((b / "summary.json" if b.is_dir() else b).read_text())
     rows = []
-    for key in (*SUMMARY_KEYS, "answered_rate"):
+    for key in (*SUMMARY_KEYS, "answered_rate", "answerable_abstained_rate"):
         va, vb = sa.get(key), sb.get(key)
         delta = round(vb - va, 4) if isinstance(va, int | float) and isinstance(vb, int | float) else None
         rows.append((key, va, vb, delta))

@@ -156,6 +156,10 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, float | int | None]:
         "latency_p95_ms": round(percentile(latencies, 95), 1) if latencies else None,
         "n_cases": len(results),
         "answered_rate": round(1 - len(abstained) / len(results), 4) if results else None,
+        # the "<= 5% of answerable questions abstained"
+        "answerable_abstained_rate": round(sum(r.abstained for r in answerable) / len(answerable), 4)
+        if answerable
+        else None,
     }
     return summary
 

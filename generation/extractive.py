@@ -85,6 +85,23 @@ class ExtractiveGenerator:
         self.embedder = embedder
         self.settings = settings
 
+    def _weak_evidence(self, question: str, hits: Sequence[Hit]) -> str | None:
+        """Why the evidence is too weak to answer from by the threshold rules, or None.
+
+        The calibrated gate runs in the engine before any generator, on hits with dense
+        scores; these rules apply with `abstention=cosine` and to BM25-only retrieval.
+        """
+        dense = [h.dense_score for h in hits if h.dense_score is not None]
+        if dense and self.settings.answer.abstention != "cosine":
+            return None
+        terms = set(tokenize(question))
+        if dense:
+            best, threshold = max(dense), self.settings.answer.abstain_min_dense
+        else:
+            best = max(coverage(terms, f"{h.chunk.section} {h.chunk.text}") for h in hits)
+            threshold = self.settings.answer.abstain_min_lexical
+        return ABSTAIN_WEAK.format(score=best, threshold=threshold) if best < threshold else None
+
     def _abstain(self, question: str, hits: Sequence[Hit], reason: str) -> Answer:
         return Answer(
             question=question,
@@ -99,16 +116,10 @@ class ExtractiveGenerator:
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         if not hits:
             return self._abstain(question, hits, ABSTAIN_NO_HITS)
+        weak = self._weak_evidence(question, hits)
+        if weak is not None:
+            return self._abstain(question, hits, weak)
         terms = set(tokenize(question))
-        dense = [h.dense_score for h in hits if h.dense_score is not None]
-        if dense:
-            best, threshold = max(dense), self.settings.answer.abstain_min_dense
-        else:
-            best = max(coverage(terms, f"{h.chunk.section} {h.chunk.text}") for h in hits)
-            threshold = self.settings.answer.abstain_min_lexical
-        if best < threshold:
-            return self._abstain(question, hits, ABSTAIN_WEAK.format(score=best, threshold=threshold))
-
         pool = [(s, h) for h in hits[:_PASSAGES_READ] for s in claim_sentences(h.chunk.text)]
         if not pool:
             return self._abstain(question, hits, ABSTAIN_NO_SENTENCE)

@@ -17,11 +17,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from medcite import paths
 from medcite.core.errors import GroundingError
 from medcite.core.protocols import AnswerGenerator, Embedder, Reranker, Verifier
 from medcite.core.registry import EMBEDDERS, GENERATORS, JUDGES, RERANKERS
 from medcite.core.settings import DuplicatePolicy, RetrieverMode, Settings
 from medcite.core.types import Answer, Document, Hit
+from medcite.generation.abstention import AbstentionModel, EvidenceGate
 from medcite.generation.grounding import check_grounding
 from medcite.retrieval.priors import drop_weak_evidence
 from medcite.retrieval.retriever import Retriever
@@ -65,6 +67,17 @@ class Engine:
             self.settings.models.reranker, self.settings.models.reranker_model
         )
         return reranker
+
+    @cached_property
+    def gate(self) -> EvidenceGate | None:
+        """The calibrated answer-or-abstain decision (None with `abstention=cosine`)."""
+        answer = self.settings.answer
+        if answer.abstention != "calibrated":
+            return None
+        model = AbstentionModel.load(
+            answer.abstention_model or paths.model_dir(paths.ABSTENTION) / "model.json"
+        )
+        return EvidenceGate(model, lambda term: self.snapshot().lexical.idf(term))
 
     @cached_property
     def judge(self) -> Verifier:
@@ -115,6 +128,11 @@ class Engine:
         """Draft an answer from retrieved hits, after dropping passages far weaker than the best,
         and refuse it if it breaks the citation rules."""
         evidence = drop_weak_evidence(list(hits), self.settings.retrieval.evidence_max_gap)
+        gate = self.gate if any(h.dense_score is not None for h in evidence) else None
+        if gate is not None:
+            answerable, p = gate.check(question, evidence)
+            if not answerable:
+                return gate.abstention(question, evidence, p, self.settings.answer.generator)
         answer = self.generator.answer(question, evidence)
         problems = check_grounding(answer)
         if problems:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 JUDGE = "citation-judge"
 RERANKER = "medical-reranker"
+ABSTENTION = "abstention"
 
 
 def package_dir(*parts: str) -> Path:

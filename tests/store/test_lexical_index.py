@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from medcite.store.lexical_index import Bm25Index
+from medcite.store.terms import tokenize
 
 ROWS = [
     (10, "Opioid guideline", "Naloxone", "Offer naloxone when opioid overdose risk is high."),
@@ -34,3 +35,14 @@ def test_empty_index_saves_loads_and_finds_nothing(tmp_path: Path) -> None:
     empty = Bm25Index.build([])
     empty.save(tmp_path / "bm25")
     assert Bm25Index.load(tmp_path / "bm25").search_weighted([("anything", 1.0)], 5) == []
+    assert Bm25Index.load(tmp_path / "bm25").idf("anything") is None
+
+
+def test_idf_is_higher_for_rarer_terms_and_none_for_unknown_ones(tmp_path: Path) -> None:
+    index = Bm25Index.build(ROWS)
+    index.save(tmp_path / "bm25")
+    loaded = Bm25Index.load(tmp_path / "bm25")
+    [opioid] = tokenize("opioid")  # in two chunks' titles and text
+    [screen] = tokenize("screen")  # in one chunk
+    assert loaded.idf(screen) > loaded.idf(opioid) > 0  # type: ignore[operator]
+    assert loaded.idf("zebra") is None

@@ -128,7 +128,11 @@ class AnswerSettings(BaseSettings):
     model_config = _env()
 
     generator: str = "extractive"  # registry name (GENERATORS)
-    abstain_min_dense: float = 0.55  # calibrated on guidelines-dev (see eval/README.md)
+    # calibrated: a logistic gate over retrieval signals (models/abstention, eval/README.md);
+    # cosine: abstain when the best dense cosine is below abstain_min_dense (the old rule)
+    abstention: Literal["calibrated", "cosine"] = "calibrated"
+    abstention_model: Path | None = None  # a gate's model.json; None = the shipped one
+    abstain_min_dense: float = 0.55  # the cosine rule's threshold, tuned on guidelines-dev
     abstain_min_lexical: float = 0.34
     answer_max_sentences: int = 4
     answer_min_sentence_score: float = 0.33

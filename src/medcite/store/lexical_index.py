@@ -53,6 +53,24 @@ class Bm25Index:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def idf(self, term: str) -> float | None:
+        """BM25's inverse document frequency of one tokenised term; None for a term no chunk has.
+
+        The abstention gate uses it: a rare term of the question that the evidence lacks
+        suggests the guidelines do not cover what is asked.
+        """
+        if self.bm25 is None or term not in self.bm25.vocab_dict:
+            return None
+        column = self.bm25.vocab_dict[term]
+        indptr = self.bm25.scores["indptr"]
+        if column + 1 >= len(indptr):
+            return None
+        df = int(indptr[column + 1] - indptr[column])
+        if df == 0:
+            return None
+        n = len(self.ids)
+        return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+
     def search_weighted(self, parts: Sequence[tuple[str, float]], k: int) -> list[tuple[int, float]]:
         """BM25 of several query parts, each scored alone and summed with its weight.
 
