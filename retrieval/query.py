@@ -14,10 +14,14 @@ expansion cannot drown the embedding.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from medcite.retrieval.vocabulary import ABBREVIATIONS, BRAND_TO_GENERIC, ENTITY_CLASSES
+from medcite.retrieval.drug_names import drug_generics
+from medcite.retrieval.vocabulary import ABBREVIATIONS, BRAND_TO_GENERIC, ENTITY_CLASSES, LAY_SHORTHAND
+
+_NO_ABBREVIATIONS: Mapping[str, str] = {}
 
 # Cues that open a list of things already tried; "after"/"despite" need a list that names therapies.
 _FAILED_CUES = (
@@ -58,8 +62,27 @@ class QueryPlan:
 
     @property
     def dense_text(self) -> str:
-        """What the embedder sees: the focus, brand names replaced by generic names."""
-        return replace_brands(self.focus)
+        """What the embedder sees: the focus, brand names replaced by generic names and lay
+        shorthand spelled out ("BP" -> "blood pressure")."""
+        return expand_shorthand(replace_brands(self.focus))
+
+
+def generic_of(word: str) -> str | None:
+    """The generic name of a drug name (curated table first, then the drug library)."""
+    key = word.lower()
+    return BRAND_TO_GENERIC.get(key) or drug_generics().get(key)
+
+
+@lru_cache(maxsize=1)
+def _shorthand() -> re.Pattern[str]:
+    forms = sorted(LAY_SHORTHAND, key=len, reverse=True)  # "blood thinners" before "blood thinner"
+    return re.compile(
+        rf"(?<![A-Za-z0-9])(?:{'|'.join(re.escape(f) for f in forms)})(?![A-Za-z0-9/])", re.IGNORECASE
+    )
+
+
+def expand_shorthand(text: str) -> str:
+    return _shorthand().sub(lambda m: LAY_SHORTHAND[m.group(0).lower()], text)
 
 
 def _items(text: str) -> list[str]:
@@ -72,7 +95,8 @@ def _names_therapies(items: list[str]) -> bool:
     drugs = {d.lower() for d in ENTITY_CLASSES["drug"]} | set(BRAND_TO_GENERIC)
     for item in items:
         words = item.lower().split()
-        if any(w in drugs for w in words) or (words and _THERAPY_WORD.search(words[-1])):
+        known = any(w in drugs or generic_of(w) for w in words)
+        if known or (words and _THERAPY_WORD.search(words[-1])):
             return True
     return False
 
@@ -86,30 +110,39 @@ def _spelled_out() -> list[tuple[re.Pattern[str], str]]:
 
 def replace_brands(text: str) -> str:
     def swap(match: re.Match[str]) -> str:
-        return BRAND_TO_GENERIC.get(match.group(0).lower(), match.group(0))
+        return generic_of(match.group(0)) or match.group(0)
 
     return re.sub(r"[A-Za-z][A-Za-z-]+", swap, text)
 
 
-def synonyms_for(text: str) -> list[str]:
-    """Generic names, abbreviation expansions and abbreviations that `text` implies but lacks."""
+def synonyms_for(text: str, abbreviations: Mapping[str, str] = _NO_ABBREVIATIONS) -> list[str]:
+    """Generic names, abbreviation expansions and abbreviations that `text` implies but lacks.
+
+    `abbreviations` are the ones the index's own guidelines define (short form as written ->
+    definition); they win over the curated table. Lay shorthand is spelled out too.
+    """
     lowered = text.lower()
     found: list[str] = []
     for word in re.findall(r"[A-Za-z0-9][A-Za-z0-9-]*", text):
         key = word.lower()
-        if key in BRAND_TO_GENERIC:
-            found.append(BRAND_TO_GENERIC[key])
+        generic = generic_of(word)
+        if generic:
+            found.append(generic)
+        mined = abbreviations.get(word) or abbreviations.get(word.rstrip("s"))
+        if mined and len(word) > 1 and word[:2].isupper():
+            found.append(mined)
         # Abbreviations only when written as one (upper case: "COPD", "SNRIs"), so "who" stays a word;
         # two-letter ones ("CT", "MI") are too ambiguous to expand.
-        if key in ABBREVIATIONS and len(key) > 2 and word[:3].isupper():
+        elif key in ABBREVIATIONS and len(key) > 2 and word[:3].isupper():
             found.append(ABBREVIATIONS[key])
+    found.extend(LAY_SHORTHAND[m.group(0).lower()] for m in _shorthand().finditer(text))
     for pattern, short in _spelled_out():
         if len(short) > 2 and pattern.search(text):
             found.append(short)
     return [s for s in dict.fromkeys(found) if s.lower() not in lowered]
 
 
-def understand(question: str) -> QueryPlan:
+def understand(question: str, abbreviations: Mapping[str, str] = _NO_ABBREVIATIONS) -> QueryPlan:
     """Split the already-tried list off the question and collect lexical synonyms."""
     focus, tried = question, ""
     match = _FAILED.search(question)
@@ -128,5 +161,5 @@ def understand(question: str) -> QueryPlan:
     return QueryPlan(
         focus=focus,
         tried=tuple(_items(tried)),
-        synonyms=tuple(synonyms_for(focus)),
+        synonyms=tuple(synonyms_for(focus, abbreviations)),
     )

@@ -64,14 +64,18 @@ class Retriever:
         return [
             (plan.focus, 1.0),
             (" ".join(plan.synonyms), self.settings.retrieval.query_synonym_weight),
-            (f"{tried} {' '.join(synonyms_for(tried))}", self.settings.retrieval.query_tried_weight),
+            (
+                f"{tried} {' '.join(synonyms_for(tried, self.snapshot.abbreviations.expansions))}",
+                self.settings.retrieval.query_tried_weight,
+            ),
         ]
 
     def _search(self, query: str, k: int, mode: RetrieverMode | None) -> list[Hit]:
         """Fused hits; each carries its dense cosine (when vectors exist) and BM25 score."""
         mode = mode or self.settings.retrieval.retriever
         n = max(self.settings.retrieval.candidates, k)
-        plan = understand(query) if self.settings.retrieval.query_understanding else None
+        abbreviations = self.snapshot.abbreviations.expansions
+        plan = understand(query, abbreviations) if self.settings.retrieval.query_understanding else None
         query_vector = self._query_vector(query, plan) if mode is not RetrieverMode.bm25 else None
         dense = self.snapshot.vectors.search(query_vector, n) if query_vector is not None else []
         lexical: list[tuple[int, float]] = []

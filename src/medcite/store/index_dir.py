@@ -33,6 +33,7 @@ from pathlib import Path
 from medcite.core.errors import IndexFormatError, IndexLockedError, IndexNotFoundError
 from medcite.core.protocols import vector_space
 from medcite.core.registry import VECTOR_STORES
+from medcite.store.abbreviation_index import AbbreviationIndex
 from medcite.store.chunk_store import ChunkStore
 from medcite.store.lexical_index import Bm25Index
 from medcite.store.vector_index import VectorIndex
@@ -85,6 +86,7 @@ class IndexSnapshot:
         self.store = ChunkStore(path / _STORE, read_only=True)
         self.vectors = vector_store.load(path / _VECTORS)
         self.lexical = Bm25Index.load(path / _LEXICAL)
+        self.abbreviations = AbbreviationIndex.load(path)
 
     def close(self) -> None:
         self.store.close()
@@ -108,6 +110,7 @@ class IndexWriter:
                 f"store has {n_chunks} chunks but the vector index {len(self.vectors)}; write aborted"
             )
         Bm25Index.build(self.store.iter_chunk_texts()).save(self.path / _LEXICAL)
+        AbbreviationIndex.build(text for _, _, _, text in self.store.iter_chunk_texts()).save(self.path)
         self.store.close()
         info = IndexInfo(
             format_version=FORMAT_VERSION,
