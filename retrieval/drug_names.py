@@ -3,22 +3,23 @@
 The library (MIT, Fast Data Science; DrugBank, MeSH and Wikipedia names, offline) resolves
 Zoloft -> sertraline, Thalitone -> chlorthalidone, Suboxone -> buprenorphine/naloxone, Wegovy ->
 semaglutide. Importing it unpickles its whole dictionary (3.5 s on 2 cores), more than a
-`medcite search` may take, so the table medcite needs is derived from it once and kept as JSON
-in the cache folder (`$MEDCITE_CACHE_DIR`, keyed by the library's version; about 40 ms to
-read). Kept: names of one or two words that name exactly one drug, with a generic name of at
-most three words. Dropped: pharmacological classes ("opioid" -> "Analgesics, Opioid", "statin" ->
-"Hydroxymethylglutaryl-CoA Reductase Inhibitors"), which would swamp BM25 with class words.
+`medcite search` may take, so the table medcite needs is derived from it once and kept as an
+SQLite file in the cache folder (`$MEDCITE_CACHE_DIR`, keyed by the library's data file), read
+one indexed lookup per word. Kept: names of one or two words that name exactly one drug, with a
+generic name of at most three words. Dropped: pharmacological classes ("opioid" -> "Analgesics,
+Opioid", "statin" -> "Hydroxymethylglutaryl-CoA Reductase Inhibitors"), which would swamp BM25.
 The curated `vocabulary.BRAND_TO_GENERIC` table wins where both name a drug.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import importlib.util
 import logging
 import os
+import sqlite3
 import tempfile
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from medcite.paths import cache_dir
@@ -26,6 +27,7 @@ from medcite.paths import cache_dir
 log = logging.getLogger(__name__)
 
 LIBRARY = "drug-named-entity-recognition"
+MODULE = "drug_named_entity_recognition"
 _CLASS_WORDS = frozenset(
     {
         "agents", "inhibitors", "reagents", "analgesics", "anesthetics", "benzodiazepines", "antagonists",
@@ -63,30 +65,76 @@ def derive_table() -> dict[str, str]:
 
 
 def _cache_file(root: Path | None = None) -> Path | None:
-    try:
-        return (root or cache_dir()) / f"drug-names-{version(LIBRARY)}.json"
-    except PackageNotFoundError:
+    """Named after the library's data file (size, mtime): `importlib.metadata.version` would cost
+    90 ms of a command's start-up, `find_spec` costs 1 ms."""
+    spec = importlib.util.find_spec(MODULE)
+    if spec is None or not spec.submodule_search_locations:
         return None
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    data = next(iter(sorted(folder.glob("*.pkl*"))), folder)
+    stat = data.stat()
+    return (root or cache_dir()) / f"drug-names-{stat.st_size}-{stat.st_mtime_ns}.sqlite"
+
+
+def _write(table: dict[str, str], path: Path) -> None:
+    """Write the table as SQLite atomically (a temp file renamed into place)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".sqlite.tmp")
+    os.close(fd)
+    try:
+        with contextlib.closing(sqlite3.connect(tmp)) as db:
+            db.execute("CREATE TABLE names (name TEXT PRIMARY KEY, generic TEXT NOT NULL) WITHOUT ROWID")
+            db.executemany("INSERT INTO names VALUES (?, ?)", sorted(table.items()))
+            db.commit()
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+class DrugNames:
+    """Name -> generic lookups against the cached table: one indexed SQLite read per word, so a
+    command pays nothing for the 47,000 names it does not look up."""
+
+    def __init__(self, path: Path | None, table: dict[str, str] | None = None) -> None:
+        self._table = table
+        self._db = None
+        if table is None and path is not None:
+            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+
+    def get(self, name: str) -> str | None:
+        key = name.lower()
+        if self._table is not None:
+            return self._table.get(key)
+        if self._db is None:
+            return None
+        row = self._db.execute("SELECT generic FROM names WHERE name = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def __len__(self) -> int:
+        if self._table is not None:
+            return len(self._table)
+        return 0 if self._db is None else int(self._db.execute("SELECT count(*) FROM names").fetchone()[0])
 
 
 @lru_cache(maxsize=1)
-def drug_generics() -> dict[str, str]:
-    """Lower-case drug name -> lower-case generic name; empty (with a warning) without the library."""
+def drug_generics() -> DrugNames:
+    """Drug name -> generic name (lower case); empty, with a warning, without the library."""
     path = _cache_file()
     if path is None:
         log.warning("%s is not installed: brand names are resolved from the curated table only", LIBRARY)
-        return {}
-    try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError):
-        pass
+        return DrugNames(None, {})
+    if path.is_file():
+        try:
+            names = DrugNames(path)
+            len(names)  # a torn or foreign file fails here, and is rebuilt below
+            return names
+        except sqlite3.Error as exc:
+            log.warning("rebuilding unreadable drug-name cache %s (%s)", path, exc)
     table = derive_table()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".json.tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(table, out)
-        os.replace(tmp, path)
-    except OSError as exc:
+        _write(table, path)
+    except (OSError, sqlite3.Error) as exc:
         log.debug("drug-name table not cached at %s: %s", path, exc)
-    return table
+        return DrugNames(None, table)
+    return DrugNames(path)

@@ -3,7 +3,6 @@ abbreviations (Schwartz–Hearst at ingest) and the curated lay shorthand."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from medcite.engine import Engine
@@ -22,8 +21,8 @@ def test_brand_names_resolve_through_the_drug_library_around_punctuation() -> No
 def test_pharmacological_classes_are_not_taken_from_the_library() -> None:
     table = drug_names.drug_generics()
     assert len(table) > 20_000
-    assert table["lipitor"] == "atorvastatin"
-    assert "opioid" not in table and "statin" not in table and "nsaids" not in table
+    assert table.get("Lipitor") == "atorvastatin"
+    assert table.get("opioid") is None and table.get("statin") is None and table.get("nsaids") is None
 
 
 def test_the_derived_table_is_cached_and_read_back(tmp_path: Path, monkeypatch: object) -> None:
@@ -31,11 +30,15 @@ def test_the_derived_table_is_cached_and_read_back(tmp_path: Path, monkeypatch: 
     drug_names.drug_generics.cache_clear()
     try:
         first = drug_names.drug_generics()
-        [cached] = tmp_path.glob("drug-names-*.json")
-        assert json.loads(cached.read_text()) == first
-        cached.write_text(json.dumps({"madeupbrand": "madeupgeneric"}))
+        [cached] = tmp_path.glob("drug-names-*.sqlite")
+        assert first.get("zoloft") == "sertraline"
+        drug_names._write({"madeupbrand": "madeupgeneric"}, cached)
         drug_names.drug_generics.cache_clear()
-        assert drug_names.drug_generics() == {"madeupbrand": "madeupgeneric"}  # read, not re-derived
+        reread = drug_names.drug_generics()
+        assert reread.get("MadeUpBrand") == "madeupgeneric" and len(reread) == 1  # read, not re-derived
+        cached.write_bytes(b"torn file")
+        drug_names.drug_generics.cache_clear()
+        assert drug_names.drug_generics().get("zoloft") == "sertraline"  # rebuilt
     finally:
         drug_names.drug_generics.cache_clear()
 
