@@ -84,6 +84,7 @@ def eval_command(
         "limit": limit,
         "judge": getattr(verifier, "name", None),
         "embedding_model": engine.settings.models.embedding_model,
+        "abstention": engine.settings.answer.abstention,
     }
     config["split"] = loaded.meta.get("split")  # tune | test | None (a dev suite)
     summary = write_run(run_dir, loaded.name, results, config)
