@@ -48,6 +48,19 @@ ABSTAIN_UNCALIBRATED = (
 Idf = Callable[[str], "float | None"]
 
 
+def abstained(question: str, hits: Sequence[Hit], reason: str, generator: str) -> Answer:
+    """An answer that declines, with the passages it looked at: what every abstention returns."""
+    return Answer(
+        question=question,
+        sentences=[],
+        references=[],
+        abstained=True,
+        abstain_reason=reason,
+        generator=generator,
+        retrieved=list(hits),
+    )
+
+
 def _terms_of(hits: Sequence[Hit]) -> set[str]:
     seen: set[str] = set()
     for h in hits:
@@ -94,6 +107,15 @@ class AbstentionModel:
     threshold: float  # answer when P(answerable) >= threshold
     provenance: dict[str, object] | None = None
 
+    def check(self, question: str, hits: Sequence[Hit], idf: Idf) -> tuple[bool, float]:
+        """Whether to answer from `hits`, and P(answerable); `idf` is the index's (Bm25Index.idf)."""
+        p = self.probability(evidence_features(question, hits, idf))
+        return p >= self.threshold, p
+
+    def reason(self, p: float) -> str:
+        """The abstention message for a question scored `p`."""
+        return ABSTAIN_UNCALIBRATED.format(score=p, threshold=self.threshold)
+
     def probability(self, features: Sequence[float]) -> float:
         z = self.intercept + sum(
             w * (x - m) / s for w, x, m, s in zip(self.weights, features, self.mean, self.scale, strict=True)
@@ -136,27 +158,4 @@ class AbstentionModel:
             scale=tuple(data["scale"]),
             threshold=float(data["threshold"]),
             provenance=data.get("provenance"),
-        )
-
-
-@dataclass
-class EvidenceGate:
-    """The engine's decision to answer or abstain, before any generator drafts a word."""
-
-    model: AbstentionModel
-    idf: Idf
-
-    def check(self, question: str, hits: Sequence[Hit]) -> tuple[bool, float]:
-        p = self.model.probability(evidence_features(question, hits, self.idf))
-        return p >= self.model.threshold, p
-
-    def abstention(self, question: str, hits: Sequence[Hit], p: float, generator: str) -> Answer:
-        return Answer(
-            question=question,
-            sentences=[],
-            references=[],
-            abstained=True,
-            abstain_reason=ABSTAIN_UNCALIBRATED.format(score=p, threshold=self.model.threshold),
-            generator=generator,
-            retrieved=list(hits),
         )

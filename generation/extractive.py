@@ -17,6 +17,7 @@ import numpy as np
 from medcite.core.protocols import Embedder
 from medcite.core.settings import Settings
 from medcite.core.types import Answer, AnswerSentence, Hit, Reference
+from medcite.generation.abstention import abstained
 from medcite.generation.sentences import split_sentences
 from medcite.store.terms import tokenize
 
@@ -103,15 +104,7 @@ class ExtractiveGenerator:
         return ABSTAIN_WEAK.format(score=best, threshold=threshold) if best < threshold else None
 
     def _abstain(self, question: str, hits: Sequence[Hit], reason: str) -> Answer:
-        return Answer(
-            question=question,
-            sentences=[],
-            references=[],
-            abstained=True,
-            abstain_reason=reason,
-            generator=self.name,
-            retrieved=list(hits),
-        )
+        return abstained(question, hits, reason, self.name)
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         if not hits:

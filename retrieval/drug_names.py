@@ -64,7 +64,7 @@ def derive_table() -> dict[str, str]:
     return table
 
 
-def _cache_file(root: Path | None = None) -> Path | None:
+def _cache_file() -> Path | None:
     """Named after the library's data file (size, mtime): `importlib.metadata.version` would cost
     90 ms of a command's start-up, `find_spec` costs 1 ms."""
     spec = importlib.util.find_spec(MODULE)
@@ -73,7 +73,7 @@ def _cache_file(root: Path | None = None) -> Path | None:
     folder = Path(next(iter(spec.submodule_search_locations)))
     data = next(iter(sorted(folder.glob("*.pkl*"))), folder)
     stat = data.stat()
-    return (root or cache_dir()) / f"drug-names-{stat.st_size}-{stat.st_mtime_ns}.sqlite"
+    return cache_dir() / f"drug-names-{stat.st_size}-{stat.st_mtime_ns}.sqlite"
 
 
 def _write(table: dict[str, str], path: Path) -> None:

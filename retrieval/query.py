@@ -92,7 +92,7 @@ def _items(text: str) -> list[str]:
 
 def _names_therapies(items: list[str]) -> bool:
     """True when a list looks like treatments (known drugs or classes), not times or events."""
-    drugs = {d.lower() for d in ENTITY_CLASSES["drug"]} | set(BRAND_TO_GENERIC)
+    drugs = {d.lower() for d in ENTITY_CLASSES["drug"]}  # brand names: generic_of
     for item in items:
         words = item.lower().split()
         known = any(w in drugs or generic_of(w) for w in words)

@@ -23,7 +23,7 @@ from medcite.core.protocols import AnswerGenerator, Embedder, Reranker, Verifier
 from medcite.core.registry import EMBEDDERS, GENERATORS, JUDGES, RERANKERS
 from medcite.core.settings import DuplicatePolicy, RetrieverMode, Settings
 from medcite.core.types import Answer, Document, Hit
-from medcite.generation.abstention import AbstentionModel, EvidenceGate
+from medcite.generation.abstention import AbstentionModel, abstained
 from medcite.generation.grounding import check_grounding
 from medcite.retrieval.priors import drop_weak_evidence
 from medcite.retrieval.retriever import Retriever
@@ -69,15 +69,14 @@ class Engine:
         return reranker
 
     @cached_property
-    def gate(self) -> EvidenceGate | None:
+    def gate(self) -> AbstentionModel | None:
         """The calibrated answer-or-abstain decision (None with `abstention=cosine`)."""
         answer = self.settings.answer
         if answer.abstention != "calibrated":
             return None
-        model = AbstentionModel.load(
+        return AbstentionModel.load(
             answer.abstention_model or paths.model_dir(paths.ABSTENTION) / "model.json"
         )
-        return EvidenceGate(model, lambda term: self.snapshot().lexical.idf(term))
 
     @cached_property
     def judge(self) -> Verifier:
@@ -130,9 +129,9 @@ class Engine:
         evidence = drop_weak_evidence(list(hits), self.settings.retrieval.evidence_max_gap)
         gate = self.gate if any(h.dense_score is not None for h in evidence) else None
         if gate is not None:
-            answerable, p = gate.check(question, evidence)
+            answerable, p = gate.check(question, evidence, self.snapshot().lexical.idf)
             if not answerable:
-                return gate.abstention(question, evidence, p, self.settings.answer.generator)
+                return abstained(question, evidence, gate.reason(p), self.settings.answer.generator)
         answer = self.generator.answer(question, evidence)
         problems = check_grounding(answer)
         if problems:

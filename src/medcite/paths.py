@@ -34,8 +34,8 @@ def writable_model_dir(name: str) -> Path:
     """Where training writes a shipped model by default: the source folder behind an editable
     install's link tree (its files are symlinks), else the installed folder itself."""
     folder = model_dir(name)
-    record = folder / "medcite.json"
-    return record.resolve().parent if record.is_symlink() else folder
+    linked = [f for f in sorted(folder.glob("*")) if f.is_symlink()] if folder.is_dir() else []
+    return linked[0].resolve().parent if linked else folder
 
 
 def suites_dir() -> Path:

@@ -49,7 +49,6 @@ app.command("eval")(evaluate.eval_command)
 app.add_typer(models.models_app, name="models")
 
 
-
 def run() -> None:
     """The `medcite` console script.
 

@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -105,13 +106,12 @@ def main() -> None:
     parser.add_argument("--max-answerable-abstained", type=float, default=0.03)
     parser.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of the logistic model")
     parser.add_argument("--features-out", type=Path, help="also write the feature table (JSONL)")
-    parser.add_argument("--out", type=Path, default=paths.writable_model_dir("abstention") / "model.json")
+    parser.add_argument("--out", type=Path, default=paths.writable_model_dir(paths.ABSTENTION) / "model.json")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     names = [n.strip() for n in args.suites.split(",") if n.strip()]
     if any(n.startswith(REPORT_ONLY) for n in names):
         parser.error(f"{names}: report-only suites cannot be fitted on")
-    # the gate must see the evidence that retrieval gives without it, so it is off while fitting
     engine = Engine(Settings().updated(index=args.index))
     cases = [case for n in names for case in load_suite(paths.suites_dir() / f"{n}.jsonl").cases]
     x = case_features(engine, cases)
@@ -123,21 +123,19 @@ def main() -> None:
                     json.dumps({"id": case.id, "answerable": case.answerable, "x": row.tolist()}) + "\n"
                 )
     gate, figures = fit(x, answerable, args.max_answerable_abstained, args.c)
-    gate = AbstentionModel(
-        **{
-            **gate.__dict__,
-            "provenance": {
-                "fitted_on": names,
-                "cases": len(cases),
-                "unanswerable": int((~answerable).sum()),
-                "seed": SEED,
-                "max_answerable_abstained": args.max_answerable_abstained,
-                "c": args.c,
-                "out_of_fold": figures,
-                "embedding_model": engine.settings.models.embedding_model,
-                "date": dt.date.today().isoformat(),
-            },
-        }
+    gate = replace(
+        gate,
+        provenance={
+            "fitted_on": names,
+            "cases": len(cases),
+            "unanswerable": int((~answerable).sum()),
+            "seed": SEED,
+            "max_answerable_abstained": args.max_answerable_abstained,
+            "c": args.c,
+            "out_of_fold": figures,
+            "embedding_model": engine.settings.models.embedding_model,
+            "date": dt.date.today().isoformat(),
+        },
     )
     gate.save(args.out)
     log.info("features %s", ", ".join(f"{f}={w:+.2f}" for f, w in zip(FEATURES, gate.weights, strict=True)))
