@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -131,8 +131,11 @@ def missing_entities(premise: str, claim: str) -> set[str]:
     return missing
 
 
-def backstop(premise: str, claim: str, score: float) -> float:
-    """Rule checks applied on top of any model score.
+BACKSTOP_RULES = ("number", "entity", "negation")
+
+
+def backstop(premise: str, claim: str, score: float, rules: Collection[str] = BACKSTOP_RULES) -> float:
+    """Rule checks applied on top of any model score (those named in `rules`).
 
     Numbers: every number in the claim must occur somewhere in the premise. Entities: every
     drug, test and condition the claim names must be named in the premise (brand or generic,
@@ -140,11 +143,13 @@ def backstop(premise: str, claim: str, score: float) -> float:
     Negation: the claim and the premise sentence closest to it must agree on carrying a
     negation cue.
     """
-    if numbers_in(claim) - numbers_in(premise):
+    if "number" in rules and numbers_in(claim) - numbers_in(premise):
         score = min(score, NUMBER_MISMATCH_CAP)
-    if missing_entities(premise, claim):
+    if "entity" in rules and missing_entities(premise, claim):
         score = min(score, ENTITY_MISMATCH_CAP)
-    if bool(_NEGATION.search(claim)) != bool(_NEGATION.search(closest_sentence(premise, claim))):
+    if "negation" in rules and bool(_NEGATION.search(claim)) != bool(
+        _NEGATION.search(closest_sentence(premise, claim))
+    ):
         score = min(score, NEGATION_MISMATCH_CAP)
     return score
 
@@ -162,10 +167,16 @@ def premise_windows(premise: str, size: int = WINDOW_SENTENCES) -> list[str]:
 class CrossEncoderJudge:
     """The trained citation-support judge (a sentence-transformers CrossEncoder)."""
 
-    def __init__(self, path: Path | None = None, batch_size: int = 32, backstop: bool = True) -> None:
+    def __init__(
+        self,
+        path: Path | None = None,
+        batch_size: int = 32,
+        backstop: bool = True,
+        rules: Collection[str] | None = None,
+        window: int | None = None,
+    ) -> None:
         path = path or paths.model_dir(paths.JUDGE)
         self.path = path
-        self.backstop = backstop  # False: the model's score alone (to measure what the rules add)
         self.model, meta = load_cross_encoder(
             path,
             "citation judge",
@@ -173,6 +184,15 @@ class CrossEncoderJudge:
             batch_size,
         )
         self.threshold = float(meta.get("threshold", 0.5))  # type: ignore[arg-type]
+        # The rules a model ships with (medcite.json "backstop_rules"; older models: all of
+        # them); `backstop=False` scores with the model alone, to measure what the rules add.
+        shipped = meta.get("backstop_rules", BACKSTOP_RULES)
+        chosen = {str(r) for r in (shipped if rules is None else rules)}  # type: ignore[attr-defined]
+        unknown = chosen - set(BACKSTOP_RULES)
+        if unknown:
+            raise ValueError(f"unknown backstop rules {sorted(unknown)}; known: {', '.join(BACKSTOP_RULES)}")
+        self.rules = frozenset(chosen) if backstop else frozenset[str]()
+        self.window = window or int(str(meta.get("window_sentences", WINDOW_SENTENCES)))
         self.name = f"citation-judge@{meta.get('version', 'dev')}"
 
     def raw_scores(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
@@ -185,13 +205,13 @@ class CrossEncoderJudge:
         flat: list[tuple[str, str]] = []
         owners: list[int] = []
         for i, (premise, claim) in enumerate(pairs):
-            for window in premise_windows(premise):
+            for window in premise_windows(premise, self.window):
                 flat.append((window, claim))
                 owners.append(i)
         raw = self.raw_scores(flat)
         best = [0.0] * len(pairs)
         for owner, score in zip(owners, raw, strict=True):
             best[owner] = max(best[owner], score)
-        if not self.backstop:
+        if not self.rules:
             return best
-        return [backstop(premise, claim, best[i]) for i, (premise, claim) in enumerate(pairs)]
+        return [backstop(premise, claim, best[i], self.rules) for i, (premise, claim) in enumerate(pairs)]

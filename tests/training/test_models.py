@@ -43,6 +43,16 @@ def test_backstop_numbers_and_negation() -> None:
     assert backstop(listing, "A syringe may be reused.", 0.8) == pytest.approx(0.1)
 
 
+def test_backstop_applies_only_the_rules_it_is_given() -> None:
+    """A model ships the rules chosen on its calibration split; the others must not fire."""
+    premise = "Follow patients up within seven days of discharge."
+    reexpressed = "Patients should be followed up within 1 week of discharge."  # 1 is not in the premise
+    assert backstop(premise, reexpressed, 0.9) <= 0.05
+    assert backstop(premise, reexpressed, 0.9, rules=("entity", "negation")) == 0.9
+    assert backstop(premise, "Do not follow patients up within seven days.", 0.9, rules=("number",)) == 0.9
+    assert backstop(premise, "Do not follow patients up within seven days.", 0.9, rules=("negation",)) <= 0.1
+
+
 def test_premise_windows_cover_long_passages() -> None:
     sentences = [f"Sentence {i} is about topic {i}." for i in range(10)]
     windows = premise_windows(" ".join(sentences))
@@ -131,12 +141,22 @@ def test_training_pipeline_end_to_end_on_a_tiny_sample(tmp_path: Path) -> None:
     meta = json.loads((out / "medcite.json").read_text())
     assert meta["train_pairs"] > 0 and 0.0 <= meta["threshold"] <= 1.0
     # written pairs are mixed in (repeated) and the threshold comes from held-out written documents
-    assert meta["written_train_pairs"] == 12 and meta["written_repeat"] == 2
-    assert meta["version"] == "2-written"
+    assert meta["written_train_pairs"] == 12 and meta["written_repeat"] == 3
+    assert meta["version"] == "2"
     assert meta["threshold_from"] == "written calibration split" and meta["calibration_pairs"] == 4
-    assert meta["train_pairs"] == meta["generated_train_pairs"] + 24
+    assert meta["train_pairs"] == meta["generated_train_pairs"] + 36
     assert 0 < (out / "model.onnx").stat().st_size < 50_000_000
+    # rules and window were chosen among every candidate on the written calibration split
+    assert len(meta["scoring_candidates"]) == 16
+    assert set(meta["backstop_rules"]) <= {"number", "entity", "negation"} and meta["window_sentences"] in (
+        3,
+        5,
+    )
     judge = CrossEncoderJudge(out)
+    assert judge.rules == set(meta["backstop_rules"]) and judge.window == meta["window_sentences"]
+    assert CrossEncoderJudge(out, backstop=False).rules == set()
+    with pytest.raises(ValueError, match="unknown backstop rules"):
+        CrossEncoderJudge(out, rules=["spelling"])
     scores = judge.scores([("Aspirin 81 mg daily.", "Aspirin 81 mg daily.")])
     assert len(scores) == 1 and 0.0 <= scores[0] <= 1.0
     # resumable: a second run finds the finished checkpoint and does not train again
@@ -170,7 +190,7 @@ def test_judge_training_can_leave_out_the_hand_written_sets_documents(tmp_path: 
     groups = {p.group for p in judge_passages(shared, seed=3, exclude_docs=held)}
     assert "ngc-10534" not in groups
     assert {"tiny-hypertension", "condition 0", "pubmedqa:1"} <= groups
-    assert "ngc-10534" in {p.group for p in judge_passages(shared, seed=3)}  # the default trains on all
+    assert "ngc-10534" in {p.group for p in judge_passages(shared, seed=3)}  # unless none are held out
 
 
 def _hit(text: str, chunk_id: str) -> Hit:

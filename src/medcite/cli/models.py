@@ -38,27 +38,34 @@ def models_train(
         Path | None, typer.Option(help="Output folder [default: the shipped models/<name>]")
     ] = None,
     size: Annotated[
-        int | None, typer.Option(help="Judge: generated pairs [12000]; reranker: queries per source [4000]")
+        int | None, typer.Option(help="Judge: generated pairs [4000]; reranker: queries per source [4000]")
     ] = None,
     epochs: Annotated[int, typer.Option(min=1)] = 1,
     seed: Annotated[int, typer.Option()] = 13,
     resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint")] = True,
     hold_out_judge_docs: Annotated[
         bool,
-        typer.Option(help="Judge: leave out the guidelines the hand-written judge pairs quote"),
-    ] = False,
+        typer.Option(help="Judge: no generated pairs from the guidelines the judge evaluation sets quote"),
+    ] = True,
     written: Annotated[
-        Path | None,
-        typer.Option(help="Judge: mix in hand-written pairs (eval/training-data/judge-train-written.jsonl)"),
+        list[Path] | None,
+        typer.Option(
+            help="Judge: hand-written pair file, repeatable [default: every judge-train-written file]"
+        ),
     ] = None,
+    no_written: Annotated[
+        bool, typer.Option("--no-written", help="Judge: generated pairs only (the v1 recipe)")
+    ] = False,
     written_repeat: Annotated[
-        int, typer.Option(min=1, help="Judge, with --written: times each written pair is seen per epoch")
-    ] = 2,
+        int | None, typer.Option(min=1, help="Judge: times each written pair is seen per epoch [3]")
+    ] = None,
 ) -> None:
     """Re-create a model from ../shared data (fixed seed, resumable, progress bar)."""
     from medcite.training.judge import (
         JUDGE_CONFIG,
         JUDGE_GENERATED_PAIRS,
+        WRITTEN_REPEAT,
+        default_written_files,
         judge_suite_doc_ids,
         train_judge,
         written_pairs,
@@ -71,6 +78,9 @@ def models_train(
     if which is ModelName.judge:
         config = replace(JUDGE_CONFIG, epochs=epochs, seed=seed)
         held = judge_suite_doc_ids() if hold_out_judge_docs else set()
+        files = [] if no_written else (written or default_written_files())
+        if not no_written and not files:
+            fail(MedciteError("no hand-written pair files found; pass --written FILE or --no-written"))
         meta = train_judge(
             data,
             out or paths.writable_model_dir(paths.JUDGE),
@@ -78,8 +88,8 @@ def models_train(
             config,
             resume=resume,
             exclude_docs=held,
-            written=written_pairs(written) if written else [],
-            written_repeat=written_repeat,
+            written=written_pairs(files) if files else [],
+            written_repeat=WRITTEN_REPEAT if written_repeat is None else written_repeat,
         )
     else:
         config = replace(RERANKER_CONFIG, epochs=epochs, seed=seed)
@@ -156,14 +166,23 @@ def models_eval_judge(
     model: Annotated[
         Path | None, typer.Option(help="Judge folder [default: the shipped citation-judge]")
     ] = None,
+    rules: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated backstop rules: number,entity,negation [default: the model's]"),
+    ] = None,
+    window: Annotated[
+        int | None, typer.Option(min=1, help="Sentences per premise window [default: the model's own]")
+    ] = None,
 ) -> None:
     """Score the citation judge on labelled pairs: accuracy, balanced accuracy, F1, per kind."""
     from medcite.eval.judge_metrics import evaluate, read_pairs
     from medcite.generation.verifier import CrossEncoderJudge
 
+    chosen = None if rules is None else [r.strip() for r in rules.split(",") if r.strip()]
     try:
         labelled = read_pairs(pairs)
-        result: dict[str, object] = evaluate(CrossEncoderJudge(model, backstop=backstop), labelled)
+        judge = CrossEncoderJudge(model, backstop=backstop, rules=chosen, window=window)
+        result: dict[str, object] = evaluate(judge, labelled)
         if baselines:
             from medcite.engine import Engine
             from medcite.training.baselines import tuned_baselines

