@@ -42,9 +42,31 @@ class HitOut(BaseModel):
         return cls.model_validate(hit_json(hit))
 
 
+class EvidenceOut(BaseModel):
+    n: int = Field(description="The reference number this span belongs to")
+    start: int = Field(description="Character offset into that reference's passage text")
+    end: int
+    quote: str = Field(description="The supporting words, verbatim from the passage")
+
+
 class SentenceOut(BaseModel):
     text: str
     citations: list[int]
+    evidence: list[EvidenceOut] = Field(default_factory=list)
+    part: str = Field(default="section", description="bottom_line | section | pitfall")
+    heading: str = ""
+
+
+class SectionOut(BaseModel):
+    heading: str
+    sentences: list[SentenceOut]
+
+
+class RemovedOut(BaseModel):
+    text: str
+    citations: list[int]
+    reason: str = Field(description="Why the composer or the verifier dropped it")
+    score: float | None = None
 
 
 class ReferenceOut(BaseModel):
@@ -65,8 +87,14 @@ class AnswerOut(BaseModel):
     question: str
     answer: str = Field(description="Markdown; every sentence ends with its [n] citations")
     abstained: bool
-    sentences: list[SentenceOut]
+    sentences: list[SentenceOut] = Field(description="Every answer sentence, in reading order")
     references: list[ReferenceOut]
+    bottom_line: list[SentenceOut] = Field(default_factory=list)
+    sections: list[SectionOut] = Field(default_factory=list)
+    pitfalls: list[SentenceOut] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list, description="e.g. a cited guideline superseded")
+    disclaimer: str = Field(default="", description="Always present: not medical advice")
+    removed: list[RemovedOut] = Field(default_factory=list)
     abstain_reason: str = ""
     generator: str = ""
     retrieved: list[HitOut] = Field(default_factory=list)

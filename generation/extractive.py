@@ -1,8 +1,12 @@
 """Extractive grounded answerer: no LLM, so every sentence is verbatim from a cited passage.
 
-Sentences of the top passages are scored against the question (embedding cosine plus
-query-term coverage); the best few, without near-duplicates, become the answer, each
-citing the passage it came from. Weak retrieval or no good sentence -> abstain.
+Sentences of the top passages are scored against what is asked (the question's focus, with
+the already-tried list split off: embedding cosine plus focus-term coverage); the best ones,
+without near-duplicates, become the answer page: the best one or two that do not restate an
+already-tried option form the bottom line, the rest sit under their passages' headings, and
+cautions go under pitfalls. Sentences that address a reader or a model ("ignore previous
+instructions") are never used: document text is data. Weak retrieval or no good sentence ->
+abstain.
 """
 
 from __future__ import annotations
@@ -16,9 +20,19 @@ import numpy as np
 
 from medcite.core.protocols import Embedder
 from medcite.core.settings import Settings
-from medcite.core.types import Answer, AnswerSentence, Hit, Reference
+from medcite.core.types import BOTTOM_LINE, PITFALL, SECTION, Answer, Hit
 from medcite.generation.abstention import abstained
+from medcite.generation.compose import (
+    Placed,
+    is_caution,
+    lay_out,
+    mentions_tried,
+    superseded_warnings,
+    tried_terms,
+)
+from medcite.generation.injection import looks_like_instruction
 from medcite.generation.sentences import split_sentences
+from medcite.retrieval.query import understand
 from medcite.store.terms import tokenize
 
 log = logging.getLogger(__name__)
@@ -37,6 +51,13 @@ ABSTAIN_NO_HITS = "No guideline passage matches this question; the index may not
 _MIN_WORDS, _MAX_WORDS = 5, 90
 _NEAR_DUPLICATE = 0.92
 _PASSAGES_READ = 5
+_BOTTOM_LINE_SHARE = 0.75  # a second bottom-line sentence scores at least this share of the first
+_TRIED_MAX = 1  # sentences about already-tried options: context only, never the bottom line
+_PITFALLS_MAX = 2
+INSTRUCTION_WARNING = (
+    "A retrieved passage of {title} contains text addressed to a reader or a model "
+    "(an instruction, not guideline content); it was treated as data and not used."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +66,7 @@ class _Candidate:
     hit: Hit
     score: float
     vector: np.ndarray
+    tried: bool = False
 
 
 def coverage(question_terms: set[str], text: str) -> float:
@@ -54,6 +76,13 @@ def coverage(question_terms: set[str], text: str) -> float:
     return len(question_terms & set(tokenize(text))) / len(question_terms)
 
 
+# Sentences about the document rather than the topic ("This overview summarises ...").
+_META = re.compile(
+    r"^(?:this|the\s+present|it)\s+(?:is\s+an?\s+)?(?:[\w-]+\s+){0,2}(?:overview|guideline|document|summary|"
+    r"section|chapter|page|article|review|update)\s+(?:summari[sz]es|describes|covers|provides|presents|"
+    r"outlines|explains|is\s+(?:a|an|not|intended|meant)|was\s+(?:written|developed|prepared)|for\s+the)\b",
+    re.IGNORECASE,
+)
 _LIST_MARKER = re.compile(r"^(?:[-•▪◦●*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
 
 
@@ -74,6 +103,8 @@ def claim_sentences(chunk_text: str) -> list[str]:
         if i == 0 and sentence[0].islower():
             continue
         if i == len(sentences) - 1 and not sentence.rstrip().endswith((".", "!", "?", ")", ":", ";")):
+            continue
+        if looks_like_instruction(sentence) or _META.search(sentence):
             continue
         usable.append(sentence)
     return usable
@@ -112,38 +143,30 @@ class ExtractiveGenerator:
         weak = self._weak_evidence(question, hits)
         if weak is not None:
             return self._abstain(question, hits, weak)
-        terms = set(tokenize(question))
+        plan = understand(question)
+        focus = plan.dense_text
+        terms = set(tokenize(" ".join((focus, *plan.synonyms))))
+        tried = tried_terms(plan.tried)
         pool = [(s, h) for h in hits[:_PASSAGES_READ] for s in claim_sentences(h.chunk.text)]
         if not pool:
             return self._abstain(question, hits, ABSTAIN_NO_SENTENCE)
-        vectors = self.embedder.encode([question] + [s for s, _ in pool])
+        vectors = self.embedder.encode([focus] + [s for s, _ in pool])
         qv, sv = vectors[0], vectors[1:]
         candidates = [
-            _Candidate(s, h, 0.6 * float(v @ qv) + 0.4 * coverage(terms, s) + 0.02 / h.rank, v)
+            _Candidate(
+                s,
+                h,
+                0.6 * float(v @ qv) + 0.4 * coverage(terms, s) + 0.02 / h.rank,
+                v,
+                tried=mentions_tried(s, tried),
+            )
             for (s, h), v in zip(pool, sv, strict=True)
         ]
         candidates.sort(key=lambda c: -c.score)
-        chosen: list[_Candidate] = []
-        for cand in candidates:
-            if len(chosen) >= self.settings.answer.answer_max_sentences:
-                break
-            if cand.score < self.settings.answer.answer_min_sentence_score:
-                break
-            if any(float(cand.vector @ c.vector) > _NEAR_DUPLICATE for c in chosen):
-                continue
-            chosen.append(cand)
-        if not chosen:
+        placed = self._choose(candidates)
+        if not placed:
             return self._abstain(question, hits, ABSTAIN_NO_SENTENCE)
-
-        numbers: dict[str, int] = {}
-        references: list[Reference] = []
-        sentences: list[AnswerSentence] = []
-        for cand in chosen:
-            key = cand.hit.chunk.chunk_id
-            if key not in numbers:
-                numbers[key] = len(numbers) + 1
-                references.append(Reference(n=numbers[key], hit=cand.hit))
-            sentences.append(AnswerSentence(text=cand.text, citations=(numbers[key],)))
+        sentences, references = lay_out(placed)
         return Answer(
             question=question,
             sentences=sentences,
@@ -151,4 +174,61 @@ class ExtractiveGenerator:
             abstained=False,
             generator=self.name,
             retrieved=list(hits),
+            warnings=superseded_warnings(references) + self._instruction_warnings(hits),
         )
+
+    def _choose(self, candidates: list[_Candidate]) -> list[Placed]:
+        """The page's sentences, best first, without near-duplicates.
+
+        Bottom line: the best sentence that is not about an already-tried option, plus the next
+        such sentence of the same passage when it scores at least `_BOTTOM_LINE_SHARE` of it
+        (the passage that answers usually goes on to say how). The rest: sections, cautions
+        under pitfalls, at most `_TRIED_MAX` sentences about tried options (context only).
+        """
+        answer = self.settings.answer
+        good = [c for c in candidates if c.score >= answer.answer_min_sentence_score]
+        first = next((c for c in good if not c.tried), None)
+        if first is None:
+            return []  # every good sentence restates what was already tried
+        chosen: list[tuple[_Candidate, str]] = [(first, BOTTOM_LINE)]
+        second = next(
+            (
+                c
+                for c in good
+                if c is not first
+                and not c.tried
+                and c.hit.chunk.chunk_id == first.hit.chunk.chunk_id
+                and c.score >= first.score * _BOTTOM_LINE_SHARE
+                and float(c.vector @ first.vector) <= _NEAR_DUPLICATE
+            ),
+            None,
+        )
+        if second is not None:
+            chosen.append((second, BOTTOM_LINE))
+        n_tried = n_pitfalls = 0
+        for cand in good:
+            if len(chosen) >= answer.answer_max_sentences:
+                break
+            if any(cand is c or float(cand.vector @ c.vector) > _NEAR_DUPLICATE for c, _ in chosen):
+                continue
+            if cand.tried:
+                if n_tried >= _TRIED_MAX:
+                    continue
+                n_tried += 1
+            if is_caution(cand.text):
+                if n_pitfalls >= _PITFALLS_MAX:
+                    continue
+                n_pitfalls += 1
+                chosen.append((cand, PITFALL))
+            else:
+                chosen.append((cand, SECTION))
+        return [Placed(c.text, c.hit, part) for c, part in chosen]
+
+    @staticmethod
+    def _instruction_warnings(hits: Sequence[Hit]) -> list[str]:
+        titles = {
+            h.document.title
+            for h in hits[:_PASSAGES_READ]
+            if any(looks_like_instruction(s) for s in split_sentences(h.chunk.text))
+        }
+        return [INSTRUCTION_WARNING.format(title=t) for t in sorted(titles)]

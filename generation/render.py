@@ -25,8 +25,13 @@ def reference_line(ref: Reference) -> str:
 
 
 def to_markdown(answer: Answer) -> str:
+    """The answer page in the seed shape: question, bottom line, sections, pitfalls,
+    warnings, references, and the disclaimer last (always, abstentions included)."""
     lines = [f"**Question:** {answer.question}", "", answer_body(answer)]
+    if answer.warnings:
+        lines += ["", "**Warnings**"] + [f"- {w}" for w in answer.warnings]
     if answer.references:
         lines += ["", "**References**"]
         lines += [f"{ref.n}. {reference_line(ref)}" for ref in answer.references]
+    lines += ["", f"_{answer.disclaimer}_"]
     return "\n".join(lines) + "\n"

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from medcite.api.schemas import AnswerOut
-from medcite.core.types import Answer, AnswerSentence
+from medcite.core.types import BOTTOM_LINE, Answer, AnswerSentence
 from medcite.engine import Engine
 from medcite.eval.seed import SEED_QUESTION
 from medcite.generation.grounding import check_grounding, parse_cited_text
@@ -32,15 +32,38 @@ def test_every_sentence_is_cited_and_every_number_exists(
     assert_grounded(starter_engine.ask(question))
 
 
-def test_seed_question_names_fourth_line_options(starter_engine: Engine) -> None:
+def test_seed_question_gets_the_answer_page_shape(starter_engine: Engine) -> None:
+    """The issue's target shape: a bottom line that names the fourth-line options and
+    specialist referral, never an option the question lists as already tried; sections and
+    pitfalls; evidence spans; the disclaimer."""
     answer = starter_engine.ask(SEED)
     first = answer.sentences[0]
-    assert "fourth-line" in first.text and "methadone" in first.text
+    assert first.part == BOTTOM_LINE and "fourth-line" in first.text and "methadone" in first.text
     ref = answer.references[first.citations[0] - 1]
     assert ref.hit.document.doc_id == "neuropathic-pain"
     assert ref.hit.chunk.section == "Fourth-line treatment"
+    bottom = " ".join(s.text for s in answer.bottom_line).lower()
+    assert "interdisciplinary" in bottom or "spinal cord stimulation" in bottom or "specialist" in bottom
+    for tried in ("gabapentin", "pregabalin", "duloxetine", "tramadol", "tapentadol", "lidocaine"):
+        assert tried not in bottom
+    tried_names = ("gabapentin", "pregabalin", "duloxetine", "tramadol", "tapentadol", "lidocaine")
+    about_tried = [s for s in answer.sentences if any(t in s.text.lower() for t in tried_names)]
+    assert len(about_tried) <= 1, about_tried  # context at most: the answer spends itself on what is asked
+    body = " ".join(s.text for s in answer.sentences).lower()
+    assert answer.sections and answer.pitfalls
+    assert "botulinum toxin" in body
+    for s in answer.sentences:
+        (ev,) = s.evidence
+        assert answer.references[ev.n - 1].hit.chunk.text[ev.start : ev.end] == s.text
     page = to_markdown(answer)
-    assert "**References**" in page and "Fourth-line treatment" in page
+    assert page.index("**Bottom line:**") < page.index("### Pitfalls") < page.index("**References**")
+    assert "Fourth-line treatment" in page and answer.disclaimer in page
+    out = AnswerOut.of(answer).model_dump()
+    assert out["schema_version"] == 2 and out["disclaimer"]
+    assert [s["text"] for s in out["bottom_line"]] == [s.text for s in answer.bottom_line]
+    assert sum(len(sec["sentences"]) for sec in out["sections"]) + len(out["bottom_line"]) + len(
+        out["pitfalls"]
+    ) == len(out["sentences"])
 
 
 @pytest.mark.parametrize(

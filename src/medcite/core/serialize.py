@@ -2,16 +2,26 @@
 
 The CLI's `--json`, the HTTP API (its pydantic schemas validate exactly these dicts) and the
 eval harness's results all use it, so a key cannot mean one thing in one place and another
-elsewhere. `SCHEMA_VERSION` changes whenever a key changes meaning or disappears.
+elsewhere. `SCHEMA_VERSION` changes whenever a key changes meaning, appears or disappears
+(2: the answer page's `bottom_line`, `sections`, `pitfalls`, `warnings`, `disclaimer`,
+`removed`, and per-sentence `evidence` spans).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from medcite.core.types import Answer, AnswerSentence, Document, Hit, Reference
+from medcite.core.types import (
+    Answer,
+    AnswerSentence,
+    Document,
+    Evidence,
+    Hit,
+    Reference,
+    RemovedSentence,
+)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def cite(sentence: AnswerSentence) -> str:
@@ -26,10 +36,47 @@ def cite(sentence: AnswerSentence) -> str:
 
 
 def answer_body(answer: Answer) -> str:
-    """The answer text (Markdown): one cited sentence per bullet, or the abstention message."""
+    """The answer text (Markdown with [n] markers), laid out as the answer page reads: the
+    bottom line, then each section under its heading, then pitfalls; or the abstention message.
+
+    `medcite.generation.grounding.parse_cited_text` reads it back sentence for sentence
+    (headings and labels are not sentences).
+    """
     if answer.abstained:
         return answer.abstain_reason
-    return "\n".join(f"- {cite(s)}" for s in answer.sentences)
+    blocks: list[str] = []
+    if answer.bottom_line:
+        blocks.append("**Bottom line:** " + " ".join(cite(s) for s in answer.bottom_line))
+    for section in answer.sections:
+        lines = [f"### {section.heading}"] if section.heading else []
+        blocks.append("\n".join(lines + [f"- {cite(s)}" for s in section.sentences]))
+    if answer.pitfalls:
+        blocks.append("\n".join(["### Pitfalls"] + [f"- {cite(s)}" for s in answer.pitfalls]))
+    return "\n\n".join(blocks)
+
+
+def evidence_json(evidence: Evidence) -> dict[str, Any]:
+    return {"n": evidence.n, "start": evidence.start, "end": evidence.end, "quote": evidence.quote}
+
+
+def sentence_json(sentence: AnswerSentence) -> dict[str, Any]:
+    """One answer sentence: its text, citations and the supporting span of each cited passage."""
+    return {
+        "text": sentence.text,
+        "citations": list(sentence.citations),
+        "evidence": [evidence_json(e) for e in sentence.evidence],
+        "part": sentence.part,
+        "heading": sentence.heading,
+    }
+
+
+def removed_json(removed: RemovedSentence) -> dict[str, Any]:
+    return {
+        "text": removed.text,
+        "citations": list(removed.citations),
+        "reason": removed.reason,
+        "score": _round(removed.score),
+    }
 
 
 def _round(value: float | None) -> float | None:
@@ -80,8 +127,17 @@ def answer_json(answer: Answer, retrieved: bool = True) -> dict[str, Any]:
         "question": answer.question,
         "answer": answer_body(answer),
         "abstained": answer.abstained,
-        "sentences": [{"text": s.text, "citations": list(s.citations)} for s in answer.sentences],
+        "sentences": [sentence_json(s) for s in answer.sentences],
         "references": [reference_json(r) for r in answer.references],
+        "bottom_line": [sentence_json(s) for s in answer.bottom_line],
+        "sections": [
+            {"heading": sec.heading, "sentences": [sentence_json(s) for s in sec.sentences]}
+            for sec in answer.sections
+        ],
+        "pitfalls": [sentence_json(s) for s in answer.pitfalls],
+        "warnings": list(answer.warnings),
+        "disclaimer": answer.disclaimer,
+        "removed": [removed_json(r) for r in answer.removed],
         "abstain_reason": answer.abstain_reason,
         "generator": answer.generator,
         "timings_ms": dict(answer.timings_ms),

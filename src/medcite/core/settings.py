@@ -134,8 +134,20 @@ class AnswerSettings(BaseSettings):
     abstention_model: Path | None = None  # a gate's model.json; None = the shipped one
     abstain_min_dense: float = 0.55  # the cosine rule's threshold, tuned on guidelines-dev
     abstain_min_lexical: float = 0.34
-    answer_max_sentences: int = 4
+    answer_max_sentences: int = 6  # bottom line (1-2) + sections + pitfalls
     answer_min_sentence_score: float = 0.33
+    # Verification of generative backends' drafts (medcite.generation.enforce): off keeps only
+    # the citation rules (numbers in range, every sentence cited), to measure what it adds.
+    verify: bool = True
+    unsupported: Literal["remove", "flag"] = "remove"  # what the judge does not support
+    # The `openai` generator: any OpenAI-compatible chat endpoint (vLLM, llama.cpp, Ollama, hosted).
+    llm_base_url: str = "http://127.0.0.1:8080/v1"
+    llm_model: str = "local"
+    llm_api_key: str = "not-needed"  # MEDCITE_LLM_API_KEY; local servers ignore it
+    llm_timeout_s: float = 60.0
+    llm_max_retries: int = 2  # retried with backoff on timeouts, 429 and 5xx (by the openai client)
+    llm_max_tokens: int = 700
+    llm_temperature: float = 0.0
 
 
 class ServerSettings(BaseSettings):

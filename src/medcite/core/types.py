@@ -2,7 +2,8 @@
 
 Document (metadata + content hash) -> Block (clean text span with its section and page)
 -> Chunk (indexed unit that knows its document) -> Hit (scored chunk from retrieval)
--> Answer (cited sentences + numbered references).
+-> Answer (bottom line, sections and pitfalls of cited sentences, each with its evidence
+span, + numbered references).
 """
 
 from __future__ import annotations
@@ -113,17 +114,72 @@ class Reference:
     hit: Hit
 
 
+# Where a sentence sits on the answer page, in reading order.
+BOTTOM_LINE, SECTION, PITFALL = "bottom_line", "section", "pitfall"
+PARTS = (BOTTOM_LINE, SECTION, PITFALL)
+
+DISCLAIMER = (
+    "Not medical advice: medcite quotes and summarises the indexed guidelines and can be wrong "
+    "or out of date; verify every statement against the cited source before acting on it."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """The words of cited passage [n] that support a sentence.
+
+    `start`/`end` are character offsets into that reference's chunk text, so a reader (or the
+    answer page) can highlight exactly the supporting span.
+    """
+
+    n: int
+    start: int
+    end: int
+    quote: str
+
+
 @dataclass(frozen=True, slots=True)
 class AnswerSentence:
-    """One claim of an answer and the reference numbers that support it."""
+    """One claim of an answer, the reference numbers that support it and where it sits.
+
+    `part` is one of PARTS; `heading` names the section a SECTION sentence belongs to.
+    `evidence` holds, per citation, the supporting span of the cited passage when known.
+    """
 
     text: str
     citations: tuple[int, ...]
+    evidence: tuple[Evidence, ...] = ()
+    part: str = SECTION
+    heading: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedSentence:
+    """A sentence the composer or the verifier dropped, and why (kept for audit, never shown
+    as part of the answer)."""
+
+    text: str
+    citations: tuple[int, ...]
+    reason: str
+    score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSection:
+    """A heading and its sentences: the answer page's body between bottom line and pitfalls."""
+
+    heading: str
+    sentences: tuple[AnswerSentence, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A drafted answer: every sentence cites references that exist in `references`."""
+    """A drafted answer: every sentence cites references that exist in `references`.
+
+    `sentences` is the single source of truth, in reading order (bottom line, sections,
+    pitfalls); `bottom_line`, `sections` and `pitfalls` are views of it, so the flat list the
+    eval harness scores and the page a reader sees cannot disagree.
+    """
 
     question: str
     sentences: list[AnswerSentence]
@@ -133,3 +189,51 @@ class Answer:
     generator: str = ""
     retrieved: list[Hit] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    removed: list[RemovedSentence] = field(default_factory=list)
+    disclaimer: str = DISCLAIMER
+
+    @property
+    def bottom_line(self) -> list[AnswerSentence]:
+        return [s for s in self.sentences if s.part == BOTTOM_LINE]
+
+    @property
+    def pitfalls(self) -> list[AnswerSentence]:
+        return [s for s in self.sentences if s.part == PITFALL]
+
+    @property
+    def sections(self) -> list[AnswerSection]:
+        """Section sentences grouped by heading, headings in order of first appearance."""
+        groups: dict[str, list[AnswerSentence]] = {}
+        for s in self.sentences:
+            if s.part == SECTION:
+                groups.setdefault(s.heading, []).append(s)
+        return [AnswerSection(h, tuple(ss)) for h, ss in groups.items()]
+
+
+# --- the engine's event stream (the service puts it on SSE and the OpenAI endpoint) ---------
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievedEvent:
+    """First event: the passages the answer will be drafted from."""
+
+    hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceEvent:
+    """One accepted sentence, in reading order, numbered as in the final answer."""
+
+    index: int
+    sentence: AnswerSentence
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerEvent:
+    """Last event: the complete, verified answer (or the abstention)."""
+
+    answer: Answer
+
+
+AnswerStreamEvent = RetrievedEvent | SentenceEvent | AnswerEvent
