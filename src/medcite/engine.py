@@ -12,18 +12,28 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from medcite import paths
 from medcite.core.errors import GroundingError
-from medcite.core.protocols import AnswerGenerator, Embedder, Reranker, Verifier
+from medcite.core.protocols import AnswerGenerator, DraftingGenerator, Embedder, Reranker, Verifier
 from medcite.core.registry import EMBEDDERS, GENERATORS, JUDGES, RERANKERS
 from medcite.core.settings import DuplicatePolicy, RetrieverMode, Settings
-from medcite.core.types import Answer, Document, Hit
+from medcite.core.types import (
+    Answer,
+    AnswerEvent,
+    AnswerStreamEvent,
+    Document,
+    Hit,
+    RetrievedEvent,
+    SentenceEvent,
+)
 from medcite.generation.abstention import AbstentionModel, abstained
+from medcite.generation.enforce import Policy, enforce_grounding
+from medcite.generation.extractive import ABSTAIN_NO_HITS
 from medcite.generation.grounding import check_grounding
 from medcite.retrieval.priors import drop_weak_evidence
 from medcite.retrieval.retriever import Retriever
@@ -55,8 +65,9 @@ class Engine:
         return self._embedder
 
     @cached_property
-    def generator(self) -> AnswerGenerator:
-        generator: AnswerGenerator = GENERATORS.create(
+    def generator(self) -> AnswerGenerator | DraftingGenerator:
+        """The configured backend: an answerer (extractive) or a drafter (LLM backends)."""
+        generator: AnswerGenerator | DraftingGenerator = GENERATORS.create(
             self.settings.answer.generator, self.embedder, self.settings
         )
         return generator
@@ -132,7 +143,7 @@ class Engine:
             answerable, p = gate.check(question, evidence, self.snapshot().lexical.idf)
             if not answerable:
                 return abstained(question, evidence, gate.reason(p), self.settings.answer.generator)
-        answer = self.generator.answer(question, evidence)
+        answer = self._draft_and_enforce(question, evidence)
         problems = check_grounding(answer)
         if problems:
             raise GroundingError(
@@ -141,16 +152,42 @@ class Engine:
             )
         return answer
 
-    def ask(
+    def _draft_and_enforce(self, question: str, evidence: list[Hit]) -> Answer:
+        """Extractive generators answer directly (verbatim sentences); a drafting backend's
+        reply is only a draft, which every check of `enforce_grounding` must pass."""
+        generator = self.generator
+        if not isinstance(generator, DraftingGenerator):
+            return generator.answer(question, evidence)
+        if not evidence:
+            return abstained(question, evidence, ABSTAIN_NO_HITS, generator.name)
+        answer_settings = self.settings.answer
+        policy = (
+            Policy(unsupported=answer_settings.unsupported)
+            if answer_settings.verify
+            else Policy(require_quotes=False, use_judge=False)
+        )
+        draft = generator.draft(question, evidence)
+        judge = self.judge if answer_settings.verify else None
+        return enforce_grounding(question, draft, evidence, judge, generator.name, policy)
+
+    def ask_stream(
         self,
         question: str,
         top_k: int | None = None,
         mode: RetrieverMode | None = None,
         rerank: bool | None = None,
-    ) -> Answer:
+    ) -> Iterator[AnswerStreamEvent]:
+        """The answer as typed events: the retrieved passages as soon as retrieval is done,
+        then each accepted sentence, then the final answer.
+
+        Sentences are released only after verification of the whole draft: a sentence's
+        reference number is final only once every earlier sentence has been checked, and a
+        removed bottom line withdraws the answer, so nothing shown is ever taken back.
+        """
         started = time.perf_counter()
         hits = self.search(question, top_k, mode, rerank)
         retrieved = time.perf_counter()
+        yield RetrievedEvent(tuple(hits))
         answer = self.answer_from(question, hits)
         done = time.perf_counter()
         answer.timings_ms.update(
@@ -158,4 +195,19 @@ class Engine:
             generate=round((done - retrieved) * 1000, 1),
             total=round((done - started) * 1000, 1),
         )
-        return answer
+        for i, sentence in enumerate(answer.sentences):
+            yield SentenceEvent(i, sentence)
+        yield AnswerEvent(answer)
+
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        mode: RetrieverMode | None = None,
+        rerank: bool | None = None,
+    ) -> Answer:
+        """The final answer of `ask_stream`."""
+        for event in self.ask_stream(question, top_k, mode, rerank):
+            if isinstance(event, AnswerEvent):
+                return event.answer
+        raise AssertionError("ask_stream ended without an answer")  # pragma: no cover

@@ -89,6 +89,17 @@ class AnswerGenerator(Protocol):
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer: ...
 
 
+@runtime_checkable
+class DraftingGenerator(Protocol):
+    """A generative backend (an LLM): it only drafts a reply, Markdown with [n] markers over
+    `hits` numbered 1..n and a verbatim quote per sentence; the engine enforces grounding on
+    the draft (`medcite.generation.enforce`), so no backend can bypass verification."""
+
+    name: str
+
+    def draft(self, question: str, hits: Sequence[Hit]) -> str: ...
+
+
 class Verifier(Protocol):
     """A citation judge: how well each premise supports its claim; `threshold` is the cut-off."""
 
