@@ -76,6 +76,11 @@ class GroundingError(MedciteError):
     """A generator produced an answer that breaks the citation rules."""
 
 
+class GeneratorError(MedciteError):
+    """A generative backend (an LLM server) failed or gave an unusable reply; the message names
+    the endpoint and the setting to change. No partial answer is returned in its place."""
+
+
 # --- configuration --------------------------------------------------------------------
 class UnknownBackendError(MedciteError, ValueError):
     """Settings name a backend that is not registered; the message lists the known ones."""

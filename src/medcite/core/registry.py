@@ -63,6 +63,10 @@ RERANKERS: Registry[Any] = Registry(
     "reranker", {"cross-encoder": "medcite.retrieval.reranker:CrossEncoderReranker"}
 )
 GENERATORS: Registry[Any] = Registry(
-    "generator", {"extractive": "medcite.generation.extractive:ExtractiveGenerator"}
+    "generator",
+    {
+        "extractive": "medcite.generation.extractive:ExtractiveGenerator",
+        "openai": "medcite.generation.openai_backend:OpenAIGenerator",
+    },
 )
 JUDGES: Registry[Any] = Registry("judge", {"cross-encoder": "medcite.generation.verifier:CrossEncoderJudge"})
