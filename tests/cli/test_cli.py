@@ -16,7 +16,7 @@ from medcite.engine import Engine
 from medcite.eval.seed import SEED_QUESTION as SEED
 
 runner = CliRunner()
-COMMANDS = ["ingest", "remove", "docs", "info", "search", "ask", "serve", "reembed"]
+COMMANDS = ["ingest", "remove", "docs", "info", "search", "ask", "verify", "serve", "reembed"]
 
 
 @pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS]])

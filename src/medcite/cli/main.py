@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from medcite.cli import ask, evaluate, index, models, serve
+from medcite.cli import ask, evaluate, index, models, serve, verify
 
 app = typer.Typer(
     help="medcite: cited answers to clinical questions from ingested guidelines, offline.",
@@ -19,7 +19,7 @@ app = typer.Typer(
 
 
 # Commands that only read: once they have printed, nothing is left to write or close.
-READ_ONLY_COMMANDS = frozenset({"search", "ask", "docs", "info"})
+READ_ONLY_COMMANDS = frozenset({"search", "ask", "docs", "info", "verify"})
 _read_only = False
 
 
@@ -42,6 +42,7 @@ for command in (
     index.info,
     ask.search,
     ask.ask,
+    verify.verify,
     serve.serve,
 ):
     app.command()(command)
