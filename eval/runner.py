@@ -16,7 +16,6 @@ from medcite.core.protocols import Verifier
 from medcite.core.serialize import answer_body, answer_json
 from medcite.core.settings import RetrieverMode
 from medcite.engine import Engine
-from medcite.eval.citations import citation_scores
 from medcite.eval.metrics import (
     answer_label,
     doc_recall_at,
@@ -27,6 +26,7 @@ from medcite.eval.metrics import (
     reciprocal_rank,
 )
 from medcite.eval.suite import Case, Suite
+from medcite.generation.citation_support import citation_scores
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ SUMMARY_KEYS = (
     "retrieval_doc_recall@5",
     "retrieval_doc_recall@10",
     "retrieval_evidence_recall@5",
+    "answer_evidence_recall",
     "mrr",
     "ndcg@10",
     "citation_recall",
@@ -58,6 +59,8 @@ class CaseResult:
     retrieved: list[dict[str, object]]
     doc_recall: dict[str, float]
     evidence_recall_5: float | None
+    # share of the gold evidence strings the answer's own sentences say (0 when it abstained)
+    answer_evidence_recall: float | None
     reciprocal_rank: float | None
     ndcg_10: float | None
     answer: dict[str, Any]
@@ -111,6 +114,11 @@ def _score_case(
         ],
         doc_recall={f"@{k}": doc_recall_at(docs, case.doc_ids, k) for k in (1, 5, 10)} if has_gold else {},
         evidence_recall_5=evidence_recall_at(texts, case.evidence, 5) if case.evidence else None,
+        answer_evidence_recall=evidence_recall_at(
+            [" ".join(s.text for s in answer.sentences)], case.evidence, 1
+        )
+        if case.evidence and case.answerable
+        else None,
         reciprocal_rank=reciprocal_rank(docs, case.doc_ids) if has_gold else None,
         ndcg_10=ndcg_at(relevance, 10, max(1, sum(relevance))) if (has_gold or case.evidence) else None,
         answer=answer_json(answer, retrieved=False),
@@ -141,6 +149,7 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, float | int | None]:
         "retrieval_doc_recall@5": _mean([r.doc_recall.get("@5") for r in answerable]),
         "retrieval_doc_recall@10": _mean([r.doc_recall.get("@10") for r in answerable]),
         "retrieval_evidence_recall@5": _mean([r.evidence_recall_5 for r in answerable]),
+        "answer_evidence_recall": _mean([r.answer_evidence_recall for r in answerable]),
         "mrr": _mean([r.reciprocal_rank for r in answerable]),
         "ndcg@10": _mean([r.ndcg_10 for r in answerable]),
         "citation_recall": _mean([r.citation_recall for r in results]),
@@ -155,6 +164,9 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, float | int | None]:
         "latency_p50_ms": round(percentile(latencies, 50), 1) if latencies else None,
         "latency_p95_ms": round(percentile(latencies, 95), 1) if latencies else None,
         "n_cases": len(results),
+        "removed_per_answer": _mean(
+            [float(len(r.answer.get("removed", []))) for r in results if not r.abstained]
+        ),
         "answered_rate": round(1 - len(abstained) / len(results), 4) if results else None,
         # the "<= 5% of answerable questions abstained"
         "answerable_abstained_rate": round(sum(r.abstained for r in answerable) / len(answerable), 4)

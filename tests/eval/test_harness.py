@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from medcite.api.schemas import AnswerOut
 from medcite.cli.main import app
 from medcite.engine import Engine
-from medcite.eval.citations import citation_scores
+from medcite.generation.citation_support import citation_scores
 from medcite.generation.grounding import parse_cited_text
 from medcite.generation.verifier import CrossEncoderJudge
 
@@ -90,6 +90,7 @@ def test_eval_command_runs_a_suite_end_to_end(
         "retrieval_doc_recall@5",
         "retrieval_doc_recall@10",
         "retrieval_evidence_recall@5",
+        "answer_evidence_recall",
         "mrr",
         "citation_recall",
         "citation_precision",
@@ -106,6 +107,7 @@ def test_eval_command_runs_a_suite_end_to_end(
     assert summary["abstention_recall"] == 1.0  # both unanswerable cases abstain
     assert summary["answer_accuracy"] is None  # no labels in this suite
     assert summary["citation_recall"] >= 0.5
+    assert 0.0 < summary["answer_evidence_recall"] <= 1.0  # the answers say some of the gold evidence
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert {r["id"] for r in rows} == {f"s0{i}" for i in range(1, 9)}
     answered = [r for r in rows if not r["abstained"]]

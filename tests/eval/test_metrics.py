@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from medcite.eval.citations import citation_scores
 from medcite.eval.metrics import (
     answer_label,
     doc_recall_at,
@@ -19,6 +18,7 @@ from medcite.eval.metrics import (
 )
 from medcite.eval.runner import CaseResult, summarise
 from medcite.eval.suite import SuiteError, load_suite
+from medcite.generation.citation_support import citation_scores
 from medcite.generation.grounding import parse_cited_text
 
 
@@ -92,6 +92,7 @@ def _result(answerable: bool, abstained: bool) -> CaseResult:
         retrieved=[],
         doc_recall={},
         evidence_recall_5=None,
+        answer_evidence_recall=None,
         reciprocal_rank=None,
         ndcg_10=None,
         answer={},

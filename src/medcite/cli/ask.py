@@ -58,14 +58,24 @@ def ask(
     rerank: RerankOpt = None,
     query_understanding: UnderstandOpt = None,
     refine: RefineOpt = None,
+    generator: Annotated[
+        str | None,
+        typer.Option("--generator", help="extractive | openai (MEDCITE_LLM_* settings) [default extractive]"),
+    ] = None,
+    verify: Annotated[
+        bool | None,
+        typer.Option("--verify/--no-verify", help="Verify an LLM draft sentence by sentence [default on]"),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Answer with cited sentences and a reference list, or abstain."""
+    """Answer as a cited answer page (bottom line, sections, pitfalls, references), or abstain."""
     from medcite.api.schemas import AnswerOut
     from medcite.generation.render import to_markdown
 
     try:
-        engine = engine_for(index, query_understanding=query_understanding, refine=refine)
+        engine = engine_for(
+            index, query_understanding=query_understanding, refine=refine, generator=generator, verify=verify
+        )
         answer = engine.ask(question, top_k=top_k, mode=retriever, rerank=rerank)
     except MedciteError as exc:
         fail(exc)

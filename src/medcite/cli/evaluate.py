@@ -30,6 +30,10 @@ def eval_command(
     ] = None,
     index: IndexOpt = None,
     generator: Annotated[str | None, typer.Option(help="Generator backend [default extractive]")] = None,
+    verify: Annotated[
+        bool | None,
+        typer.Option("--verify/--no-verify", help="Verify LLM drafts sentence by sentence [default on]"),
+    ] = None,
     retriever: RetrieverOpt = None,
     rerank: RerankOpt = None,
     query_understanding: UnderstandOpt = None,
@@ -62,7 +66,7 @@ def eval_command(
         loaded = load_suite(suite)
         corpus = corpus or (Path(loaded.corpus) if loaded.corpus and index is None else None)
         engine = engine_for(
-            index, generator=generator, query_understanding=query_understanding, refine=refine
+            index, generator=generator, verify=verify, query_understanding=query_understanding, refine=refine
         )
         if corpus is not None:
             report = engine.ingest([corpus], progress=True)
@@ -85,6 +89,7 @@ def eval_command(
         "judge": getattr(verifier, "name", None),
         "embedding_model": engine.settings.models.embedding_model,
         "abstention": engine.settings.answer.abstention,
+        "verify": engine.settings.answer.verify,
     }
     config["split"] = loaded.meta.get("split")  # tune | test | None (a dev suite)
     summary = write_run(run_dir, loaded.name, results, config)
