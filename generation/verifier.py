@@ -154,6 +154,31 @@ def backstop(premise: str, claim: str, score: float, rules: Collection[str] = BA
     return score
 
 
+VERBATIM_SCORE = 0.99
+_MARKER = re.compile(r"^(?:[-•▪◦●*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
+
+
+def _sentence_key(sentence: str) -> str:
+    text = _MARKER.sub("", sentence.strip()).lower()
+    return " ".join(text.split()).rstrip(" .;:!?")
+
+
+def is_verbatim(premise: str, claim: str) -> bool:
+    """True when the claim is one or more whole, consecutive sentences of the premise.
+
+    That is entailment by construction (an extractive answer's sentences are), so the judge
+    does not get to overrule it: the v2 model, trained mostly on paraphrases, scores some
+    verbatim sentences below its threshold. Whole sentences only: a partial quote that drops
+    a condition is a substring, not a sentence, and stays with the model.
+    """
+    claim_keys = [_sentence_key(c) for c in split_sentences(claim)]
+    if not claim_keys or not all(claim_keys):
+        return False
+    keys = [_sentence_key(p) for p in split_sentences(premise)]
+    n = len(claim_keys)
+    return any(keys[i : i + n] == claim_keys for i in range(len(keys) - n + 1))
+
+
 def premise_windows(premise: str, size: int = WINDOW_SENTENCES) -> list[str]:
     """Windows of `size` sentences overlapping by one, so every adjacent pair shares a window
     (the whole premise when it is short)."""
@@ -201,7 +226,7 @@ class CrossEncoderJudge:
         return [float(x) for x in self.model.probabilities(pairs)]
 
     def scores(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
-        """Best window per pair, then the backstop rules."""
+        """Best window per pair, then the backstop rules; whole verbatim sentences are supported."""
         flat: list[tuple[str, str]] = []
         owners: list[int] = []
         for i, (premise, claim) in enumerate(pairs):
@@ -212,6 +237,9 @@ class CrossEncoderJudge:
         best = [0.0] * len(pairs)
         for owner, score in zip(owners, raw, strict=True):
             best[owner] = max(best[owner], score)
-        if not self.rules:
-            return best
-        return [backstop(premise, claim, best[i], self.rules) for i, (premise, claim) in enumerate(pairs)]
+        if self.rules:
+            best = [backstop(premise, claim, best[i], self.rules) for i, (premise, claim) in enumerate(pairs)]
+        return [
+            max(score, VERBATIM_SCORE) if is_verbatim(premise, claim) else score
+            for score, (premise, claim) in zip(best, pairs, strict=True)
+        ]

@@ -15,8 +15,8 @@ from medcite.cli.main import app
 from medcite.core.errors import ModelNotFoundError
 from medcite.core.types import Chunk, Document, Hit
 from medcite.eval.judge_metrics import evaluate, read_pairs
-from medcite.generation.verifier import CrossEncoderJudge, backstop, premise_windows
-from medcite.retrieval.cross_encoder import is_installed, weights_format
+from medcite.generation.verifier import BACKSTOP_RULES, CrossEncoderJudge, backstop, premise_windows
+from medcite.retrieval.cross_encoder import is_installed, read_meta, weights_format
 from medcite.retrieval.reranker import CrossEncoderReranker
 
 SMOKE = Path(__file__).resolve().parents[1] / "data" / "judge-smoke.jsonl"
@@ -283,8 +283,10 @@ def test_backstop_can_be_switched_off_to_measure_what_the_rules_add(shipped_judg
     premise = "Screen adults aged 40 to 70 years who have overweight or obesity."
     claim = "Screen adults aged 45 to 70 years who have overweight or obesity."  # changed number
     raw = CrossEncoderJudge(JUDGE_DIR, backstop=False).scores([(premise, claim)])[0]
-    ruled = shipped_judge.scores([(premise, claim)])[0]
-    assert ruled <= 0.05 < raw  # the number rule caps what the model alone accepts
+    ruled = CrossEncoderJudge(JUDGE_DIR, rules=("number",)).scores([(premise, claim)])[0]
+    assert ruled <= 0.05 and ruled < raw  # the number rule caps what the model alone gives
+    # the shipped judge applies exactly the rules its calibration chose (medcite.json)
+    assert shipped_judge.rules == frozenset(read_meta(JUDGE_DIR).get("backstop_rules", BACKSTOP_RULES))
 
 
 def test_judge_metrics_report_each_premise_shape() -> None:
@@ -298,3 +300,14 @@ def test_judge_metrics_report_each_premise_shape() -> None:
     ]
     result = judge_metrics(pairs, [0.9, 0.1, 0.9, 0.95], threshold=0.5)
     assert result["by_shape_balanced_accuracy"] == {"passage": 1.0, "quote": 0.5}
+
+
+def test_whole_verbatim_sentences_are_supported_but_partial_quotes_are_left_to_the_model() -> None:
+    from medcite.generation.verifier import is_verbatim
+
+    premise = "- Offer statins to adults aged 40 to 75 with one or more risk factors. Recheck lipids in 12 weeks."
+    assert is_verbatim(premise, "Offer statins to adults aged 40 to 75 with one or more risk factors.")
+    assert is_verbatim(premise, "offer statins to adults aged 40 to 75 with one or more risk factors. Recheck lipids in 12 weeks")
+    assert not is_verbatim(premise, "Offer statins to adults aged 40 to 75.")  # drops the condition
+    assert not is_verbatim(premise, "Recheck lipids in 12 weeks. Offer statins to adults aged 40 to 75 with one or more risk factors.")
+    assert not is_verbatim(premise, "")
