@@ -53,6 +53,21 @@ _NEAR_DUPLICATE = 0.92
 _PASSAGES_READ = 5
 _BOTTOM_LINE_SHARE = 0.75  # a second bottom-line sentence scores at least this share of the first
 _TRIED_MAX = 1  # sentences about already-tried options: context only, never the bottom line
+# A bottom line must hold this share of the focus's terms: it answers what is asked, it does
+# not merely share the topic ("Not all peripheral nerve blocks require fluoroscopy" for a
+# question on fourth-line drugs for peripheral neuropathy). Measured on guidelines-tune (146
+# cases): abstaining when no sentence qualifies cost answerable questions (0.2: 10% abstained
+# against 6%; 0.3: 28%) and answer evidence recall (0.69 -> 0.66 -> 0.56), so an answer without
+# a qualifying sentence keeps its context sentences, with no bottom line and a warning; at 0.2
+# that is about 5% of answerable questions.
+BOTTOM_LINE_MIN_COVERAGE = 0.2
+BOTTOM_LINE_MISSING = "sections"  # or "abstain"
+ABSTAIN_NO_BOTTOM_LINE = (
+    "The retrieved guideline passages are on the topic, but none of their sentences answers "
+    "what is asked (or they only restate options the question says were already tried); no "
+    "answer is given rather than nearby facts."
+)
+NO_BOTTOM_LINE_WARNING = "No retrieved sentence answers what is asked; the sentences below are context only."
 _PITFALLS_MAX = 2
 INSTRUCTION_WARNING = (
     "A retrieved passage of {title} contains text addressed to a reader or a model "
@@ -67,6 +82,7 @@ class _Candidate:
     score: float
     vector: np.ndarray
     tried: bool = False
+    cover: float = 0.0  # share of the focus's own terms the sentence holds
 
 
 def coverage(question_terms: set[str], text: str) -> float:
@@ -146,6 +162,7 @@ class ExtractiveGenerator:
         plan = understand(question)
         focus = plan.dense_text
         terms = set(tokenize(" ".join((focus, *plan.synonyms))))
+        focus_terms = set(tokenize(focus))
         tried = tried_terms(plan.tried)
         pool = [(s, h) for h in hits[:_PASSAGES_READ] for s in claim_sentences(h.chunk.text)]
         if not pool:
@@ -159,13 +176,16 @@ class ExtractiveGenerator:
                 0.6 * float(v @ qv) + 0.4 * coverage(terms, s) + 0.02 / h.rank,
                 v,
                 tried=mentions_tried(s, tried),
+                cover=coverage(focus_terms, s),
             )
             for (s, h), v in zip(pool, sv, strict=True)
         ]
         candidates.sort(key=lambda c: -c.score)
         placed = self._choose(candidates)
         if not placed:
-            return self._abstain(question, hits, ABSTAIN_NO_SENTENCE)
+            good = any(c.score >= self.settings.answer.answer_min_sentence_score for c in candidates)
+            return self._abstain(question, hits, ABSTAIN_NO_BOTTOM_LINE if good else ABSTAIN_NO_SENTENCE)
+        extra = [] if any(p.part == BOTTOM_LINE for p in placed) else [NO_BOTTOM_LINE_WARNING]
         sentences, references = lay_out(placed)
         return Answer(
             question=question,
@@ -174,7 +194,7 @@ class ExtractiveGenerator:
             abstained=False,
             generator=self.name,
             retrieved=list(hits),
-            warnings=superseded_warnings(references) + self._instruction_warnings(hits),
+            warnings=extra + superseded_warnings(references) + self._instruction_warnings(hits),
         )
 
     def _choose(self, candidates: list[_Candidate]) -> list[Placed]:
@@ -187,9 +207,9 @@ class ExtractiveGenerator:
         """
         answer = self.settings.answer
         good = [c for c in candidates if c.score >= answer.answer_min_sentence_score]
-        first = next((c for c in good if not c.tried), None)
+        first = next((c for c in good if not c.tried and c.cover >= BOTTOM_LINE_MIN_COVERAGE), None)
         if first is None:
-            return []  # every good sentence restates what was already tried
+            return self._without_bottom_line(good)
         chosen: list[tuple[_Candidate, str]] = [(first, BOTTOM_LINE)]
         second = next(
             (
@@ -205,6 +225,17 @@ class ExtractiveGenerator:
         )
         if second is not None:
             chosen.append((second, BOTTOM_LINE))
+        return self._fill(good, chosen)
+
+    def _without_bottom_line(self, good: list[_Candidate]) -> list[Placed]:
+        """No sentence answers what is asked: nothing, or (setting) the context sentences."""
+        if BOTTOM_LINE_MISSING == "abstain" or not good:
+            return []
+        return self._fill(good, [])
+
+    def _fill(self, good: list[_Candidate], chosen: list[tuple[_Candidate, str]]) -> list[Placed]:
+        """Add sections and pitfalls to the chosen bottom line, best first."""
+        answer = self.settings.answer
         n_tried = n_pitfalls = 0
         for cand in good:
             if len(chosen) >= answer.answer_max_sentences:
