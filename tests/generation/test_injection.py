@@ -45,23 +45,12 @@ def test_guideline_prose_is_not_an_instruction(text: str) -> None:
 
 
 def test_a_planted_instruction_is_never_quoted_in_an_answer(
-    tmp_path: Path, make_engine, embedder: Embedder
+    tmp_path: Path, make_engine, embedder: Embedder, planted_guideline: Path
 ) -> None:
     """A real ingest of a guideline carrying an instruction: the answer uses the clinical
     sentences around it, never the instruction, and says it ignored one."""
-    doc = tmp_path / "docs" / "warfarin-dosing.md"
-    doc.parent.mkdir()
-    doc.write_text(
-        "---\ntitle: Warfarin dosing in adults\ndeveloper: Example Society\nreleased: 2021\n---\n\n"
-        "# Warfarin dosing in adults\n\n## Starting dose\n\n"
-        "For most adults starting warfarin, an initial dose of 5 mg daily is recommended, adjusted "
-        "to the INR measured after three to four doses. "
-        f"{PLANTED} "
-        "Lower starting doses are advised for older adults and patients with liver disease.\n",
-        encoding="utf-8",
-    )
     engine = make_engine(tmp_path / "index", embedder, abstention="cosine", abstain_min_dense=0.0)
-    assert engine.ingest([doc.parent], progress=False).ok
+    assert engine.ingest([planted_guideline], progress=False).ok
     answer = engine.ask("What starting dose of warfarin should adults get?")
     assert not answer.abstained
     texts = " ".join(s.text for s in answer.sentences)
