@@ -31,7 +31,7 @@ from medcite.generation.compose import (
     tried_terms,
 )
 from medcite.generation.injection import looks_like_instruction
-from medcite.generation.sentences import split_sentences
+from medcite.generation.sentences import split_sentences, without_list_marker
 from medcite.retrieval.query import understand
 from medcite.store.terms import tokenize
 
@@ -99,7 +99,6 @@ _META = re.compile(
     r"outlines|explains|is\s+(?:a|an|not|intended|meant)|was\s+(?:written|developed|prepared)|for\s+the)\b",
     re.IGNORECASE,
 )
-_LIST_MARKER = re.compile(r"^(?:[-•▪◦●*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
 
 
 def claim_sentences(chunk_text: str) -> list[str]:
@@ -108,7 +107,7 @@ def claim_sentences(chunk_text: str) -> list[str]:
     List markers are dropped, and fragments cut by a chunk or page boundary (the first
     sentence starting in lower case, the last one without closing punctuation) are skipped.
     """
-    sentences = [_LIST_MARKER.sub("", s).strip() for s in split_sentences(chunk_text)]
+    sentences = [without_list_marker(s) for s in split_sentences(chunk_text)]
     usable: list[str] = []
     for i, sentence in enumerate(sentences):
         words = sentence.split()

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 
 import pysbd
 
 _lock = threading.Lock()
+_LIST_MARKER = re.compile(r"^(?:[-•▪◦●*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
+
+
+def without_list_marker(sentence: str) -> str:
+    """The sentence without a leading list marker ("- ", "•", "1.", "(a)"): a list item quoted
+    as a claim, or compared with one, is the same sentence as its text."""
+    return _LIST_MARKER.sub("", sentence.strip()).strip()
 
 
 @lru_cache(maxsize=1)

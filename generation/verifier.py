@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from medcite import paths
-from medcite.generation.sentences import split_sentences
+from medcite.generation.sentences import split_sentences, without_list_marker
 from medcite.retrieval.cross_encoder import load_cross_encoder
 from medcite.retrieval.vocabulary import ABBREVIATIONS, BRAND_TO_GENERIC, ENTITY_CLASSES, canonical_entity
 
@@ -155,11 +155,10 @@ def backstop(premise: str, claim: str, score: float, rules: Collection[str] = BA
 
 
 VERBATIM_SCORE = 0.99
-_MARKER = re.compile(r"^(?:[-•▪◦●*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
 
 
 def _sentence_key(sentence: str) -> str:
-    text = _MARKER.sub("", sentence.strip()).lower()
+    text = without_list_marker(sentence).lower()
     return " ".join(text.split()).rstrip(" .;:!?")
 
 
