@@ -17,8 +17,8 @@ from medcite.core.protocols import Verifier
 from medcite.core.serialize import answer_body
 from medcite.core.types import Answer, AnswerSentence, Evidence, RemovedSentence
 from medcite.generation.citation_support import citation_scores
-from medcite.generation.enforce import best_window, pull_quotes, with_quotes
-from medcite.generation.grounding import parse_cited_text, quote_in_passage
+from medcite.generation.enforce import best_window, first_evidence, pull_quotes, with_quotes
+from medcite.generation.grounding import parse_cited_text
 
 AUDIT_VERSION = 1  # the JSON shape of one audit result
 
@@ -52,12 +52,11 @@ def _evidence(
         passage = passages.get(n)
         if passage is None:
             continue
-        span = next((s for s in (quote_in_passage(q, passage) for q in quotes) if s is not None), None)
-        if span is None:
-            _, window = best_window(judge, sentence.text, passage)
-            span = quote_in_passage(window, passage)
-        if span is not None:
-            spans.append(Evidence(n=n, start=span[0], end=span[1], quote=passage[span[0] : span[1]]))
+        found = first_evidence(n, passage, quotes)
+        if found is None:
+            found = first_evidence(n, passage, [best_window(judge, sentence.text, passage)[1]])
+        if found is not None:
+            spans.append(found)
     return tuple(spans)
 
 

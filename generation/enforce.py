@@ -146,14 +146,9 @@ def _exact_checks(
             continue
         evidence: list[Evidence] = []
         for n in sentence.citations:
-            passage = hits[n - 1].chunk.text
-            for quote in quotes or [sentence.text]:
-                span = quote_in_passage(quote, passage)
-                if span is not None:
-                    evidence.append(
-                        Evidence(n=n, start=span[0], end=span[1], quote=passage[span[0] : span[1]])
-                    )
-                    break
+            found = first_evidence(n, hits[n - 1].chunk.text, quotes or [sentence.text])
+            if found is not None:
+                evidence.append(found)
         if policy.require_quotes and not quotes:
             removed.append(_removed(sentence, "no_quote"))
         elif quotes and not evidence:
@@ -161,6 +156,17 @@ def _exact_checks(
         else:
             kept.append(_Checked(sentence, evidence))
     return kept, removed
+
+
+def first_evidence(n: int, passage: str, texts: Sequence[str]) -> Evidence | None:
+    """Passage [n]'s span of the first of `texts` found in it (a quote the model gave, the
+    sentence itself, or the judge's best window), with the passage's own words."""
+    for text in texts:
+        span = quote_in_passage(text, passage)
+        if span is not None:
+            start, end = span
+            return Evidence(n=n, start=start, end=end, quote=passage[start:end])
+    return None
 
 
 def best_window(judge: Verifier, claim: str, passage: str) -> tuple[float, str]:
@@ -182,10 +188,9 @@ def _judge(checked: list[_Checked], hits: Sequence[Hit], judge: Verifier) -> Non
             score, window = best_window(judge, claim, hits[n - 1].chunk.text)
             best = max(best, score)
             if not any(e.n == n for e in item.evidence):
-                span = quote_in_passage(window, hits[n - 1].chunk.text)
-                if span is not None:
-                    text = hits[n - 1].chunk.text[span[0] : span[1]]
-                    item.evidence.append(Evidence(n=n, start=span[0], end=span[1], quote=text))
+                found = first_evidence(n, hits[n - 1].chunk.text, [window])
+                if found is not None:
+                    item.evidence.append(found)
         item.score = best
 
 
