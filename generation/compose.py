@@ -8,8 +8,9 @@ shape and the same numbering rule whatever chose the sentences.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from medcite.core.types import BOTTOM_LINE, PITFALL, SECTION, AnswerSentence, Evidence, Hit, Reference
 from medcite.retrieval.query import generic_of
@@ -78,16 +79,30 @@ def evidence_for(text: str, hit: Hit, n: int) -> tuple[Evidence, ...]:
     return (Evidence(n=n, start=start, end=start + len(text), quote=text),)
 
 
+T = TypeVar("T")
+
+
+def reading_order(items: Sequence[T], part: Callable[[T], str], heading: Callable[[T], str]) -> list[T]:
+    """The answer page's order: bottom line first, then section items grouped by heading
+    (headings in order of first appearance), pitfalls last; otherwise as given."""
+    headings: dict[str, int] = {}
+    for item in items:
+        if part(item) == SECTION:
+            headings.setdefault(heading(item), len(headings))
+    rank = {BOTTOM_LINE: 0, SECTION: 1, PITFALL: 2}
+
+    def key(pair: tuple[int, T]) -> tuple[int, int, int]:
+        i, item = pair
+        p = part(item)
+        return (rank.get(p, 2), headings[heading(item)] if p == SECTION else 0, i)
+
+    return [item for _, item in sorted(enumerate(items), key=key)]
+
+
 def lay_out(placed: Sequence[Placed]) -> tuple[list[AnswerSentence], list[Reference]]:
     """Sentences in reading order (bottom line, sections grouped by heading, pitfalls) and the
     references they cite, numbered 1..k by first use in that order."""
-    bottom = [p for p in placed if p.part == BOTTOM_LINE]
-    pitfalls = [p for p in placed if p.part == PITFALL]
-    groups: dict[str, list[Placed]] = {}
-    for p in placed:
-        if p.part == SECTION:
-            groups.setdefault(heading_for(p.hit), []).append(p)
-    ordered = bottom + [p for g in groups.values() for p in g] + pitfalls
+    ordered = reading_order(placed, lambda p: p.part, lambda p: heading_for(p.hit))
     numbers: dict[str, int] = {}
     references: list[Reference] = []
     sentences: list[AnswerSentence] = []

@@ -25,7 +25,6 @@ from dataclasses import dataclass, replace
 from medcite.core.protocols import Verifier
 from medcite.core.types import (
     BOTTOM_LINE,
-    SECTION,
     Answer,
     AnswerSentence,
     Evidence,
@@ -34,6 +33,7 @@ from medcite.core.types import (
     RemovedSentence,
 )
 from medcite.generation.abstention import abstained
+from medcite.generation.compose import reading_order
 from medcite.generation.grounding import (
     clean_citations,
     parse_cited_text,
@@ -254,7 +254,7 @@ def _finish(
     sentences = [replace(c.sentence, evidence=tuple(c.evidence)) for c in checked]
     if not drafted_bottom:  # an unstructured reply: its first sentence leads
         sentences[0] = replace(sentences[0], part=BOTTOM_LINE, heading="")
-    sentences = _reading_order(sentences)
+    sentences = reading_order(sentences, lambda s: s.part, lambda s: s.heading)
     renumbered, mapping = renumber_by_first_use(sentences)
     renumbered = [
         replace(s, evidence=tuple(replace(e, n=mapping[e.n]) for e in s.evidence if e.n in mapping))
@@ -273,18 +273,3 @@ def _finish(
         warnings=warnings,
         removed=removed,
     )
-
-
-def _reading_order(sentences: list[AnswerSentence]) -> list[AnswerSentence]:
-    """Bottom line first, sections grouped by heading in order of appearance, pitfalls last."""
-    rank = {BOTTOM_LINE: 0, SECTION: 1}
-    headings: dict[str, int] = {}
-    for s in sentences:
-        if s.part == SECTION:
-            headings.setdefault(s.heading, len(headings))
-
-    def key(item: tuple[int, AnswerSentence]) -> tuple[int, int, int]:
-        i, s = item
-        return (rank.get(s.part, 2), headings.get(s.heading, 0) if s.part == SECTION else 0, i)
-
-    return [s for _, s in sorted(enumerate(sentences), key=key)]
