@@ -6,20 +6,48 @@ CLI's `--json` and the eval harness cannot disagree on a key.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Any, Literal
 
-from medcite.core.serialize import SCHEMA_VERSION, answer_json, hit_json
-from medcite.core.types import Answer, Hit
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from medcite.core.serialize import SCHEMA_VERSION, answer_json, document_json, hit_json
+from medcite.core.types import Answer, Chunk, Document, Hit
+
+QUESTION_HARD_MAX = 20_000  # the schema's bound; the server's own limit is max_question_chars
+
+
+def _not_blank(value: str, minimum: int) -> str:
+    stripped = value.strip()
+    if len(stripped) < minimum:
+        raise ValueError(f"must contain at least {minimum} non-space characters")
+    return stripped
 
 
 class AskRequest(BaseModel):
-    question: str = Field(min_length=3, max_length=4000, description="Free-text clinical question")
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(
+        min_length=3, max_length=QUESTION_HARD_MAX, description="Free-text clinical question"
+    )
     top_k: int | None = Field(default=None, ge=1, le=50, description="Passages to retrieve")
+    stream: bool = Field(default=False, description="Server-Sent Events: retrieved, sentence..., answer")
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, value: str) -> str:
+        return _not_blank(value, 3)
 
 
 class SearchRequest(BaseModel):
-    query: str = Field(min_length=1, max_length=4000)
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=QUESTION_HARD_MAX)
     k: int = Field(default=10, ge=1, le=100)
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, value: str) -> str:
+        return _not_blank(value, 1)
 
 
 class HitOut(BaseModel):
@@ -118,6 +146,129 @@ class HealthOut(BaseModel):
     detail: str = ""
 
 
+class ReadyOut(BaseModel):
+    ready: bool
+    index_loaded: bool
+    models_loaded: bool
+    generation: str = ""
+    n_documents: int = 0
+    n_chunks: int = 0
+    detail: str = ""
+
+
 class ErrorOut(BaseModel):
     error: str
     detail: str
+
+
+# -- verify ------------------------------------------------------------------------------
+class VerifyReference(BaseModel):
+    n: int = Field(ge=1, le=1000)
+    text: str | None = Field(default=None, max_length=50_000, description="The passage text, or...")
+    chunk_id: str | None = Field(default=None, max_length=300, description="...an indexed chunk's id")
+
+
+class VerifyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(default="", max_length=QUESTION_HARD_MAX)
+    answer: str = Field(min_length=1, max_length=100_000, description="Markdown with [n] citation markers")
+    references: list[VerifyReference] = Field(max_length=100)
+
+
+class AuditedSentenceOut(BaseModel):
+    text: str
+    citations: list[int]
+    supported: bool
+    score: float | None
+    evidence: list[EvidenceOut]
+    reason: str
+
+
+class VerifyOut(BaseModel):
+    question: str
+    sentences: list[AuditedSentenceOut]
+    citation_recall: float
+    citation_precision: float
+    answer: str = Field(description="The answer with every unsupported sentence removed")
+    removed: list[RemovedOut]
+    audit_version: int
+
+
+# -- documents and jobs -------------------------------------------------------------------
+class DocumentOut(BaseModel):
+    doc_id: str
+    title: str
+    developer: str
+    released: str
+    year: int | None
+    format: str
+    n_chunks: int
+    content_hash: str
+    source: str = ""
+    supersedes: list[str] = Field(default_factory=list)
+    superseded_by: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, doc: Document, superseded_by: list[str] | None = None) -> DocumentOut:
+        body = {k: v for k, v in document_json(doc).items() if k != "path"}  # no server paths out
+        supersedes = [d.strip() for d in doc.extra.get("supersedes", "").split(",") if d.strip()]
+        return cls(**body, source=doc.source, supersedes=supersedes, superseded_by=superseded_by or [])
+
+
+class ChunkOut(BaseModel):
+    chunk_id: str
+    section: str
+    pages: str
+    text: str
+
+    @classmethod
+    def of(cls, chunk: Chunk) -> ChunkOut:
+        return cls(chunk_id=chunk.chunk_id, section=chunk.section, pages=chunk.pages, text=chunk.text)
+
+
+class DocumentDetailOut(DocumentOut):
+    chunks: list[ChunkOut]
+
+
+class DocumentPage(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    documents: list[DocumentOut]
+
+
+class JobOut(BaseModel):
+    job_id: str
+    kind: Literal["upload", "delete", "reindex"]
+    state: Literal["queued", "running", "succeeded", "failed"]
+    progress: float
+    message: str
+    doc_ids: list[str]
+    report: dict[str, Any] = Field(default_factory=dict)
+    created_at: float
+    started_at: float | None = None
+    finished_at: float | None = None
+
+
+class ReindexRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    force: bool = Field(default=False, description="Re-index unchanged files too")
+
+
+# -- OpenAI-compatible chat -----------------------------------------------------------------
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "user", "assistant", "tool", "developer"]
+    content: str | list[dict[str, Any]] | None = None
+
+
+class ChatCompletionRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")  # clients send many fields medcite does not use
+
+    model: str = Field(default="medcite", max_length=200)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=100)
+    stream: bool = False
+    top_k: int | None = Field(default=None, ge=1, le=50, description="medcite: passages to retrieve")

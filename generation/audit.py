@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from medcite.core.protocols import Verifier
-from medcite.core.serialize import answer_body
+from medcite.core.serialize import answer_body, evidence_json, removed_json
 from medcite.core.types import Answer, AnswerSentence, Evidence, RemovedSentence
 from medcite.generation.citation_support import citation_scores
 from medcite.generation.enforce import best_window, first_evidence, pull_quotes, with_quotes
@@ -90,3 +91,26 @@ def audit_answer(question: str, answer: str, passages: Mapping[int, str], judge:
         cleaned_answer=cleaned,
         removed=removed,
     )
+
+
+def audit_json(audit: Audit) -> dict[str, Any]:
+    """The stable JSON of an audit (`medcite verify --json`, `POST /verify`)."""
+    return {
+        "question": audit.question,
+        "sentences": [
+            {
+                "text": s.text,
+                "citations": list(s.citations),
+                "supported": s.supported,
+                "score": None if s.score is None else round(s.score, 6),
+                "evidence": [evidence_json(e) for e in s.evidence],
+                "reason": s.reason,
+            }
+            for s in audit.sentences
+        ],
+        "citation_recall": round(audit.citation_recall, 6),
+        "citation_precision": round(audit.citation_precision, 6),
+        "answer": audit.cleaned_answer,
+        "removed": [removed_json(r) for r in audit.removed],
+        "audit_version": AUDIT_VERSION,
+    }

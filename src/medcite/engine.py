@@ -95,14 +95,24 @@ class Engine:
         return judge
 
     def snapshot(self) -> IndexSnapshot:
-        """The live generation, reopened when a writer has swapped in a newer one."""
+        """The live generation, reopened when a writer has swapped in a newer one.
+
+        The previous snapshot is not closed here: requests still running on it (a server has
+        many at once) finish on the generation they started with, and it is freed when the
+        last of them lets go of it. Generations are immutable, so both stay consistent.
+        """
         with self._lock:
             current = self.index.current()
             if self._snapshot is None or self._snapshot.path != current:
                 if self._snapshot is not None:
-                    self._snapshot.close()
+                    log.info("index: %s swapped in (was %s)", current.name, self._snapshot.path.name)
                 self._snapshot = self.index.open()
             return self._snapshot
+
+    @property
+    def models_loaded(self) -> bool:
+        """Whether the embedder and the generator are loaded (what a readiness check asks)."""
+        return self._embedder is not None and "generator" in self.__dict__
 
     def info(self) -> IndexInfo:
         return self.index.info()

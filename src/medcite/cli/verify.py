@@ -13,7 +13,6 @@ from medcite.core.errors import MedciteError
 
 if TYPE_CHECKING:
     from medcite.engine import Engine
-    from medcite.generation.audit import Audit
 
 
 class VerifyInputError(MedciteError):
@@ -69,31 +68,6 @@ def chunk_text(engine: Engine, chunk_id: str) -> str:
     raise VerifyInputError(f"chunk {chunk_id!r} is not in the index (see `medcite docs`, `medcite search`)")
 
 
-def audit_json(audit: Audit) -> dict[str, Any]:
-    from medcite.core.serialize import evidence_json, removed_json
-    from medcite.generation.audit import AUDIT_VERSION
-
-    return {
-        "question": audit.question,
-        "sentences": [
-            {
-                "text": s.text,
-                "citations": list(s.citations),
-                "supported": s.supported,
-                "score": None if s.score is None else round(s.score, 6),
-                "evidence": [evidence_json(e) for e in s.evidence],
-                "reason": s.reason,
-            }
-            for s in audit.sentences
-        ],
-        "citation_recall": round(audit.citation_recall, 6),
-        "citation_precision": round(audit.citation_precision, 6),
-        "answer": audit.cleaned_answer,
-        "removed": [removed_json(r) for r in audit.removed],
-        "audit_version": AUDIT_VERSION,
-    }
-
-
 def verify(
     file: Annotated[
         Path,
@@ -105,7 +79,7 @@ def verify(
     as_json: JsonOpt = False,
 ) -> None:
     """Check cited answers written elsewhere: each sentence against the passages it cites."""
-    from medcite.generation.audit import audit_answer
+    from medcite.generation.audit import audit_answer, audit_json
 
     engine: Engine | None = None
 

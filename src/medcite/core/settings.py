@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from medcite.core.errors import SettingsError
 
@@ -156,12 +156,29 @@ class AnswerSettings(BaseSettings):
 
 
 class ServerSettings(BaseSettings):
-    """`medcite serve` defaults."""
+    """`medcite serve`: where it listens, who may write, and the limits on every request."""
 
     model_config = _env()
 
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = 1  # uvicorn worker processes (each loads the models; jobs still run one at a time)
+    # MEDCITE_API_KEYS=key1,key2: keys accepted on write endpoints (none = writes refused)
+    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list, repr=False)
+    read_requires_key: bool = False  # true: every read endpoint needs a key too
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)  # MEDCITE_CORS_ORIGINS=a,b
+    rate_limit: str = "600/minute"  # per client (key, else address), slowapi syntax; "" = off
+    max_question_chars: int = 2000
+    max_request_kb: int = 256  # JSON request bodies; larger ones get a 413 before they are read
+    max_upload_mb: float = 50.0  # a multipart upload (also capped by max_file_mb at ingest)
+    job_timeout_s: float = 3600.0  # a worker running longer is killed and its job failed
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
 
 _SECTIONS = ("index", "models", "retrieval", "answer", "server")

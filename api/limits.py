@@ -1,0 +1,99 @@
+"""Request limits: a body-size cap checked before a body is read, and the per-client rate limit.
+
+The body cap is plain ASGI (it must act before FastAPI parses anything); the rate limit is
+slowapi's, keyed by the caller's API key when it sends one, else by its address.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from slowapi import Limiter
+from slowapi.util import get_remote_address
+from starlette.requests import Request
+
+from medcite.api.security import presented_key
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+UPLOAD_PATHS = ("/documents",)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def client_key(request: Request) -> str:
+    key = presented_key(request)
+    return f"key:{key[:8]}" if key else f"ip:{get_remote_address(request)}"
+
+
+def make_limiter(rate_limit: str) -> Limiter:
+    return Limiter(
+        key_func=client_key, default_limits=[rate_limit] if rate_limit else [], enabled=bool(rate_limit)
+    )
+
+
+class BodySizeLimit:
+    """413 for a request body over the limit: uploads get `upload_bytes`, the rest `json_bytes`."""
+
+    def __init__(self, app: ASGIApp, json_bytes: int, upload_bytes: int) -> None:
+        self.app = app
+        self.json_bytes = json_bytes
+        self.upload_bytes = upload_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        upload = scope["method"] == "POST" and scope["path"] in UPLOAD_PATHS
+        limit = self.upload_bytes if upload else self.json_bytes
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                await _reject(send, limit, upload)
+                return
+        seen = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge
+            return message
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except _TooLarge:
+            if not started:
+                await _reject(send, limit, upload)
+
+
+async def _reject(send: Send, limit: int, upload: bool) -> None:
+    what = "an upload" if upload else "a request body"
+    setting = "MEDCITE_MAX_UPLOAD_MB" if upload else "MEDCITE_MAX_REQUEST_KB"
+    body = json.dumps(
+        {"error": "too_large", "detail": f"{what} may be at most {limit:,} bytes (set {setting} to change)"}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
