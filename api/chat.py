@@ -19,7 +19,7 @@ _FOLLOW_UP = re.compile(
     r"|\b(it|its|they|them|their|this|that|these|those|he|she|the same)\b",
     re.IGNORECASE,
 )
-_MAX_FOLLOW_UP_WORDS = 12
+_MAX_FOLLOW_UP_WORDS = 5  # "And in pregnancy?" is a follow-up; a whole question is not
 
 
 def message_text(content: str | list[dict[str, Any]] | None) -> str:

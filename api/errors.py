@@ -44,6 +44,14 @@ def error_response(status: int, error: str, detail: str, **extra: object) -> JSO
     return JSONResponse(status_code=status, content={"error": error, "detail": detail, **extra})
 
 
+def _respond(request: Request, status: int, error: str, detail: str, **extra: object) -> JSONResponse:
+    """medcite's shape, or under /v1 the OpenAI one (`error.message`), which OpenAI clients show."""
+    if request.url.path.startswith("/v1/"):
+        body = {"error": {"message": detail, "type": error, "param": None, "code": status}}
+        return JSONResponse(status_code=status, content=body)
+    return error_response(status, error, detail, **extra)
+
+
 _MEDCITE_STATUS: list[tuple[type[MedciteError], int, str]] = [
     (IndexNotFoundError, 503, "index_not_found"),
     (IndexFormatError, 503, "index_unusable"),
@@ -63,21 +71,21 @@ def medcite_status(exc: MedciteError) -> tuple[int, str]:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        response = error_response(exc.status, exc.error, exc.detail)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        response = _respond(request, exc.status, exc.error, exc.detail)
         if exc.headers:
             response.headers.update(exc.headers)
         return response
 
     @app.exception_handler(MedciteError)
-    async def _medcite_error(_: Request, exc: MedciteError) -> JSONResponse:
+    async def _medcite_error(request: Request, exc: MedciteError) -> JSONResponse:
         status, code = medcite_status(exc)
         if status >= 500:
             log.error("%s: %s", code, exc)
-        return error_response(status, code, str(exc))
+        return _respond(request, status, code, str(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
             {
                 "loc": [str(part) for part in e.get("loc", ())][:6],
@@ -88,25 +96,25 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         where = ".".join(p for p in first["loc"] if p != "body") or "body"
-        return error_response(422, "invalid_request", f"{where}: {first['msg']}", errors=errors)
+        return _respond(request, 422, "invalid_request", f"{where}: {first['msg']}", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
-        response = error_response(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
+        code = codes.get(exc.status_code, "http_error")
+        response = _respond(request, exc.status_code, code, str(exc.detail))
         if exc.headers:
             response.headers.update(exc.headers)
         return response
 
     @app.exception_handler(RateLimitExceeded)
-    async def _rate_limited(_: Request, exc: RateLimitExceeded) -> JSONResponse:
-        response = error_response(
-            429, "rate_limited", f"too many requests: the limit is {exc.detail}; slow down and retry"
-        )
+    async def _rate_limited(request: Request, exc: RateLimitExceeded) -> JSONResponse:
+        detail = f"too many requests: the limit is {exc.detail}; slow down and retry"
+        response = _respond(request, 429, "rate_limited", detail)
         response.headers["Retry-After"] = "1"
         return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal_error", f"{type(exc).__name__}; see the server log")
+        return _respond(request, 500, "internal_error", f"{type(exc).__name__}; see the server log")
