@@ -100,9 +100,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
+        codes = {
+            400: "invalid_body",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+            415: "unsupported_media_type",
+        }
         code = codes.get(exc.status_code, "http_error")
-        response = _respond(request, exc.status_code, code, str(exc.detail))
+        detail = str(exc.detail)
+        if exc.status_code == 400 and "parsing the body" in detail:
+            detail = "the request body could not be parsed: send UTF-8 JSON (or multipart for uploads)"
+        response = _respond(request, exc.status_code, code, detail)
         if exc.headers:
             response.headers.update(exc.headers)
         return response

@@ -25,10 +25,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 UPLOAD_PATHS = ("/documents",)
 
 
-class _TooLarge(Exception):
-    pass
-
-
 def client_key(request: Request) -> str:
     key = presented_key(request)
     return f"key:{key[:8]}" if key else f"ip:{get_remote_address(request)}"
@@ -59,28 +55,30 @@ class BodySizeLimit:
                 await _reject(send, limit, upload)
                 return
         seen = 0
-        started = False
+        exceeded = False
+        rejected = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
+            if exceeded:
+                return {"type": "http.request", "body": b"", "more_body": False}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise _TooLarge
+                if seen > limit:  # a body without Content-Length: cut it here, answer 413 below
+                    exceeded = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
             return message
 
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counted, tracked)
-        except _TooLarge:
-            if not started:
+        async def guarded(message: Message) -> None:
+            nonlocal rejected
+            if not exceeded:
+                await send(message)
+            elif not rejected and message["type"] == "http.response.start":
+                rejected = True  # whatever the app made of the cut body, the answer is 413
                 await _reject(send, limit, upload)
+
+        await self.app(scope, counted, guarded)
 
 
 async def _reject(send: Send, limit: int, upload: bool) -> None:
