@@ -88,7 +88,8 @@ def create_app(
             app.state.limiter.exempt(endpoint)
     install_metrics(app, engine, jobs, CollectorRegistry())
 
-    app.mount("/static", StaticFiles(directory=paths.static_dir()), name="static")
+    # follow_symlink: the editable install links each file into the source tree ("..": still refused)
+    app.mount("/static", StaticFiles(directory=paths.static_dir(), follow_symlink=True), name="static")
 
     # outermost last: the body cap acts before anything reads a body
     app.add_middleware(SlowAPIASGIMiddleware)

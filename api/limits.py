@@ -52,7 +52,7 @@ class BodySizeLimit:
         limit = self.upload_bytes if upload else self.json_bytes
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
-                await _reject(send, limit, upload)
+                await _reject(send, limit, upload, scope["path"])
                 return
         seen = 0
         exceeded = False
@@ -76,17 +76,22 @@ class BodySizeLimit:
                 await send(message)
             elif not rejected and message["type"] == "http.response.start":
                 rejected = True  # whatever the app made of the cut body, the answer is 413
-                await _reject(send, limit, upload)
+                await _reject(send, limit, upload, scope["path"])
 
         await self.app(scope, counted, guarded)
 
 
-async def _reject(send: Send, limit: int, upload: bool) -> None:
+async def _reject(send: Send, limit: int, upload: bool, path: str) -> None:
     what = "an upload" if upload else "a request body"
     setting = "MEDCITE_MAX_UPLOAD_MB" if upload else "MEDCITE_MAX_REQUEST_KB"
-    body = json.dumps(
-        {"error": "too_large", "detail": f"{what} may be at most {limit:,} bytes (set {setting} to change)"}
-    ).encode()
+    detail = f"{what} may be at most {limit:,} bytes (set {setting} to change)"
+    if path.startswith("/v1/"):  # the OpenAI error shape there, as medcite.api.errors does
+        content: dict[str, object] = {
+            "error": {"message": detail, "type": "too_large", "param": None, "code": 413}
+        }
+    else:
+        content = {"error": "too_large", "detail": detail}
+    body = json.dumps(content).encode()
     await send(
         {
             "type": "http.response.start",

@@ -157,8 +157,47 @@ class ReadyOut(BaseModel):
 
 
 class ErrorOut(BaseModel):
-    error: str
-    detail: str
+    error: str = Field(description="A stable code, e.g. invalid_request, too_large, unauthorized")
+    detail: str = Field(description="What went wrong and what to do")
+    errors: list[dict[str, Any]] | None = Field(default=None, description="422: the failing fields")
+
+
+class OpenAIError(BaseModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: int
+
+
+class OpenAIErrorOut(BaseModel):
+    """The OpenAI error shape, which OpenAI clients read (`error.message`), under /v1."""
+
+    error: OpenAIError
+
+
+_DESCRIPTIONS = {
+    400: "The body could not be parsed (not UTF-8 JSON, or a broken multipart form)",
+    401: "Missing or wrong API key",
+    403: "The server has no API key configured: writes are disabled",
+    404: "Not found",
+    413: "Request body or upload too large",
+    415: "Unsupported file type",
+    422: "Invalid request (the failing fields are listed; the input is never echoed)",
+    429: "Rate limit exceeded (see Retry-After)",
+    500: "Internal error (details in the server log)",
+    502: "The generator or its grounding check failed",
+    503: "No usable index",
+}
+COMMON_ERRORS = (400, 401, 413, 422, 429, 500)
+
+
+def error_responses(*codes: int, openai: bool = False) -> dict[int | str, dict[str, Any]]:
+    """The documented error responses of a route: the common ones plus `codes`."""
+    model = OpenAIErrorOut if openai else ErrorOut
+    return {
+        code: {"model": model, "description": _DESCRIPTIONS[code]}
+        for code in sorted({*COMMON_ERRORS, *codes})
+    }
 
 
 # -- verify ------------------------------------------------------------------------------

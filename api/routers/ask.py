@@ -15,11 +15,11 @@ from medcite.api.errors import ApiError, medcite_status
 from medcite.api.schemas import (
     AnswerOut,
     AskRequest,
-    ErrorOut,
     HitOut,
     SearchRequest,
     VerifyOut,
     VerifyRequest,
+    error_responses,
 )
 from medcite.api.security import require_read_key
 from medcite.core.errors import MedciteError
@@ -29,15 +29,19 @@ from medcite.core.types import AnswerEvent, RetrievedEvent, SentenceEvent
 from medcite.engine import Engine
 
 router = APIRouter(tags=["questions"], dependencies=[Depends(require_read_key)])
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "A key is required (read_requires_key)"},
-    413: {"model": ErrorOut, "description": "Request body too large"},
-    422: {"model": ErrorOut, "description": "Invalid request"},
-    429: {"model": ErrorOut, "description": "Rate limit exceeded"},
-    503: {"model": ErrorOut, "description": "No usable index"},
-}
+_ERRORS = error_responses(404, 502, 503)
 _STREAM = {
-    "text/event-stream": {"schema": {"type": "string"}, "example": "event: retrieved\ndata: {...}\n\n"}
+    "text/event-stream": {
+        "schema": {  # one event (before OpenAPI 3.2 the schema describes each event of a stream)
+            "type": "object",
+            "required": ["event", "data"],
+            "properties": {
+                "event": {"type": "string", "enum": ["retrieved", "sentence", "answer", "error"]},
+                "data": {"type": "string", "contentMediaType": "application/json"},
+            },
+        },
+        "example": "event: retrieved\ndata: {...}\n\n",
+    }
 }
 
 

@@ -20,9 +20,9 @@ from medcite.api.schemas import (
     DocumentDetailOut,
     DocumentOut,
     DocumentPage,
-    ErrorOut,
     JobOut,
     ReindexRequest,
+    error_responses,
 )
 from medcite.api.security import require_read_key, require_write_key
 from medcite.api.uploads import DOC_ID_PATTERN, store_upload
@@ -32,15 +32,13 @@ from medcite.engine import Engine
 router = APIRouter(tags=["documents"])
 _READ: list[Any] = [Depends(require_read_key)]
 _WRITE: list[Any] = [Depends(require_write_key)]
-_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "Missing or wrong API key"},
-    403: {"model": ErrorOut, "description": "The server has no API key: writes are disabled"},
-    413: {"model": ErrorOut, "description": "Upload too large"},
-    415: {"model": ErrorOut, "description": "Unsupported file type"},
-    422: {"model": ErrorOut, "description": "Invalid request"},
-    429: {"model": ErrorOut, "description": "Rate limit exceeded"},
+_WRITE_ERRORS = error_responses(403, 415, 503)
+_NOT_FOUND = error_responses(404, 503)
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_SOURCE_TYPES = {
+    media: _BINARY
+    for media in ("application/pdf", "text/html", "text/markdown", "text/plain", "application/octet-stream")
 }
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "No such document"}}
 
 
 def job_out(job: Job) -> JobOut:
@@ -83,7 +81,7 @@ def _document(engine: Engine, doc_id: str) -> Document:
     return doc
 
 
-@router.get("/documents", response_model=DocumentPage, dependencies=_READ)
+@router.get("/documents", response_model=DocumentPage, responses=_NOT_FOUND, dependencies=_READ)
 def list_documents(
     request: Request,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
@@ -116,7 +114,7 @@ def get_document(doc_id: str, request: Request) -> DocumentDetailOut:
 @router.get(
     "/documents/{doc_id}/source",
     response_class=FileResponse,
-    responses={**_NOT_FOUND, 200: {"content": {"application/octet-stream": {}}, "description": "The file"}},
+    responses={**_NOT_FOUND, 200: {"content": _SOURCE_TYPES, "description": "The original file"}},
     dependencies=_READ,
 )
 def document_source(doc_id: str, request: Request) -> FileResponse:
@@ -163,7 +161,7 @@ async def upload_document(
     "/documents/{doc_id}",
     status_code=202,
     response_model=JobOut,
-    responses={**_WRITE_ERRORS, **_NOT_FOUND},
+    responses=error_responses(403, 404, 415, 503),
     dependencies=_WRITE,
 )
 def delete_document(doc_id: str, request: Request) -> JobOut:
@@ -188,7 +186,7 @@ def get_job(job_id: str, request: Request) -> JobOut:
     return job_out(job)
 
 
-@router.get("/jobs", response_model=list[JobOut], dependencies=_READ)
+@router.get("/jobs", response_model=list[JobOut], responses=_NOT_FOUND, dependencies=_READ)
 def list_jobs(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[JobOut]:
     """The latest jobs, newest first."""
     store: JobStore = request.app.state.jobs

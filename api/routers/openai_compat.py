@@ -28,7 +28,7 @@ from medcite.api.chat import (
 )
 from medcite.api.errors import ApiError, medcite_status
 from medcite.api.routers.ask import check_question
-from medcite.api.schemas import ChatCompletionRequest, ErrorOut
+from medcite.api.schemas import ChatCompletionRequest, error_responses
 from medcite.api.security import require_read_key
 from medcite.core.errors import MedciteError
 from medcite.core.serialize import answer_json
@@ -38,13 +38,10 @@ from medcite.engine import Engine
 router = APIRouter(prefix="/v1", tags=["openai-compatible"], dependencies=[Depends(require_read_key)])
 MODEL_ID = "medcite"
 _CREATED = int(time.time())
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"model": ErrorOut, "description": "Invalid request"},
-    503: {"model": ErrorOut, "description": "No usable index"},
-}
+_ERRORS = error_responses(502, 503, openai=True)
 
 
-@router.get("/models")
+@router.get("/models", responses=error_responses(openai=True))
 def models() -> dict[str, Any]:
     """The one model this server offers."""
     return {
@@ -67,7 +64,21 @@ def _extras(answer: Answer, base_url: str) -> tuple[list[str], dict[str, Any]]:
     return urls, answer_json(answer)
 
 
-@router.post("/chat/completions", responses=_ERRORS)
+_CHUNKS = {
+    "text/event-stream": {
+        "schema": {  # one event: a chat.completion.chunk, an error, or the closing [DONE]
+            "type": "object",
+            "required": ["data"],
+            "properties": {"data": {"type": "string"}},
+        }
+    }
+}
+
+
+@router.post(
+    "/chat/completions",
+    responses={**_ERRORS, 200: {"content": _CHUNKS, "description": "A chat.completion (or its chunks)"}},
+)
 def chat_completions(body: ChatCompletionRequest, request: Request) -> Any:
     """The cited answer to the last user message, as a chat completion (or its chunks)."""
     engine: Engine = request.app.state.engine
