@@ -1,7 +1,10 @@
 """Ingest a batch of files into the index: discover -> load -> chunk -> embed -> store.
 
 Each file succeeds or fails on its own (a specific IngestError in the report); the batch
-is committed as one new index generation, so readers never see half a batch.
+is committed as one new index generation, so readers never see half a batch. Whatever a
+loader, the chunker or the embedder raises on one file (RecursionError, MemoryError, a parser
+bug) becomes that file's failure, never the batch's; only a failure while writing the index
+aborts the batch, and then the previous generation stays live untouched.
 """
 
 from __future__ import annotations
@@ -15,13 +18,19 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from medcite.core.errors import DuplicateDocumentError, IngestError
+from medcite.core.errors import (
+    DuplicateDocumentError,
+    FileUnreadableError,
+    IngestCrashError,
+    IngestError,
+)
 from medcite.core.protocols import Embedder
 from medcite.core.settings import DuplicatePolicy, Settings
 from medcite.core.text import passage_text, release_year
 from medcite.core.types import Document, DocumentMetadata
 from medcite.ingest.chunker import Chunker, document_text
 from medcite.ingest.loaders import load_file
+from medcite.ingest.loaders.base import check_regular_file
 from medcite.ingest.manifest import MANIFEST_NAME, ManifestEntry, ManifestLookup
 from medcite.store.index_dir import IndexDirectory, IndexWriter
 
@@ -67,14 +76,17 @@ class IngestReport:
 def discover(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
     """(file, root) pairs: files given directly, and every file under given folders.
 
-    Hidden files, manifest.json and README files inside folders are not documents.
+    Hidden files, manifest.json and README files inside folders are not documents. A broken or
+    looping symbolic link inside a folder is listed (and then fails, named in the report) rather
+    than silently dropped; other non-files (sub-folders, pipes, sockets) are skipped.
     """
     found: list[tuple[Path, Path]] = []
     for path in paths:
         if path.is_dir():
             for file in sorted(path.rglob("*")):
                 rel = file.relative_to(path)
-                if not file.is_file() or any(part.startswith(".") for part in rel.parts):
+                dangling = file.is_symlink() and not file.exists()
+                if not (file.is_file() or dangling) or any(part.startswith(".") for part in rel.parts):
                     continue
                 if file.name in _IGNORED_NAMES or file.name.lower().startswith("readme"):
                     continue
@@ -82,6 +94,12 @@ def discover(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
         else:
             found.append((path, path.parent))
     return found
+
+
+def file_sha256(path: Path) -> str:
+    """The file's sha256, read in blocks: memory stays constant whatever the file's size."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _merge_metadata(parsed: DocumentMetadata, entry: ManifestEntry | None) -> DocumentMetadata:
@@ -127,8 +145,7 @@ class Ingestor:
             for file, root in bar:
                 bar.set_postfix_str(file.name[-40:])
                 try:
-                    if not file.exists():
-                        raise IngestError(str(file), "no such file or directory")
+                    check_regular_file(file)
                     entry = manifests.find(file, root)
                     doc_id = (entry.doc_id if entry and entry.doc_id else file.stem).strip()
                     if doc_id in seen_ids:
@@ -140,7 +157,7 @@ class Ingestor:
                     seen_ids[doc_id] = str(file)
                     self._ingest_file(writer, file, doc_id, entry, policy, report)
                 except IngestError as exc:
-                    log.warning("%s", exc)
+                    log.warning("%s", exc, exc_info=isinstance(exc, IngestCrashError))
                     report.failed.append(FileFailure(str(file), type(exc).__name__, exc.reason))
         report.seconds = time.perf_counter() - started
         log.info("ingest: %s", report.summary())
@@ -156,10 +173,10 @@ class Ingestor:
         report: IngestReport,
     ) -> None:
         max_bytes = int(self.settings.index.max_file_mb * 1e6)
-        if file.stat().st_size <= max_bytes:
-            content_hash = hashlib.sha256(file.read_bytes()).hexdigest()
-        else:
-            content_hash = ""  # load_file reports the size error below
+        try:
+            content_hash = file_sha256(file) if file.stat().st_size <= max_bytes else ""
+        except OSError as exc:  # "" over the limit: load_file reports the size error below
+            raise FileUnreadableError(str(file), f"cannot be read ({exc.strerror or exc})") from exc
         existing = writer.store.get_document(doc_id)
         # unchanged = same bytes and every manifest field already indexed (a field added to the
         # manifest later, e.g. `supersedes`, must reach the index)
@@ -179,12 +196,21 @@ class Ingestor:
                 log.info("%s: same content as %s; skipped", file, twin.doc_id)
                 report.duplicates.append((str(file), twin.doc_id))
                 return
-        parsed = load_file(file, max_bytes=max_bytes)
-        meta = _merge_metadata(parsed.metadata, entry)
-        chunks = self.chunker.chunk(doc_id, parsed.blocks)
-        text, _ = document_text([b for b in parsed.blocks if b.text.strip()])
-        title = meta.title or file.stem
-        vectors = self.embedder.encode([passage_text(title, c.section, c.text) for c in chunks])
+        try:  # nothing is written yet, so any failure here is this file's alone
+            parsed = load_file(file, max_bytes=max_bytes)
+            meta = _merge_metadata(parsed.metadata, entry)
+            chunks = self.chunker.chunk(doc_id, parsed.blocks)
+            text, _ = document_text([b for b in parsed.blocks if b.text.strip()])
+            title = meta.title or file.stem
+            vectors = self.embedder.encode([passage_text(title, c.section, c.text) for c in chunks])
+        except IngestError:
+            raise
+        except Exception as exc:  # RecursionError, MemoryError, a bug in a parser
+            raise IngestCrashError(
+                str(file),
+                f"unexpected {type(exc).__name__} while loading, chunking or embedding it ({exc}); "
+                "the file was skipped, the rest of the batch was ingested",
+            ) from exc
         document = Document(
             doc_id=doc_id,
             title=title,

@@ -8,7 +8,9 @@ short paragraph is treated as one more heading level so chunks carry a precise s
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
 
@@ -71,6 +73,10 @@ _META_FIELDS = {
 }
 
 
+# what a walk frame asks the walker to do next: walk a container, or a list at a depth
+_Frame = tuple[Literal["node", "list"], Tag, int]
+
+
 def _inline_text(node: Tag | NavigableString) -> str:
     if isinstance(node, NavigableString):
         return str(node)
@@ -94,7 +100,12 @@ def _is_pseudo_heading(p: Tag) -> bool:
 
 
 class _Walker:
-    """Depth-first walk that emits blocks in reading order under a heading stack."""
+    """Depth-first walk that emits blocks in reading order under a heading stack.
+
+    The walk keeps its own stack of generators (one per open container) instead of recursing,
+    so markup nested thousands deep (5,000 <div>s) cannot raise RecursionError; Python's stack
+    depth stays constant whatever the nesting.
+    """
 
     def __init__(self) -> None:
         self.headings: dict[int, str] = {}
@@ -119,6 +130,18 @@ class _Walker:
             self.blocks.append(Block(text=prefix + text, section=self.section()))
 
     def walk(self, node: Tag) -> None:
+        """Walk `node`; a frame yields the nested containers it wants walked, in order."""
+        stack: list[Iterator[_Frame]] = [self._container(node)]
+        while stack:
+            frame = next(stack[-1], None)
+            if frame is None:
+                stack.pop()
+            elif frame[0] == "list":
+                stack.append(self._list(frame[1], frame[2]))
+            else:
+                stack.append(self._container(frame[1]))
+
+    def _container(self, node: Tag) -> Iterator[_Frame]:
         buffer: list[str] = []
 
         def flush() -> None:
@@ -146,7 +169,7 @@ class _Walker:
                 else:
                     self.emit(_inline_text(child))
             elif name in ("ul", "ol"):
-                self.walk_list(child, depth=0)
+                yield ("list", child, 0)
             elif name == "table":
                 self.walk_table(child)
             elif name == "dl":
@@ -155,10 +178,10 @@ class _Walker:
             elif name == "pre":
                 self.emit(child.get_text(""))
             else:
-                self.walk(child)
+                yield ("node", child, 0)
         flush()
 
-    def walk_list(self, lst: Tag, depth: int) -> None:
+    def _list(self, lst: Tag, depth: int) -> Iterator[_Frame]:
         ordered = lst.name == "ol"
         for i, li in enumerate(lst.find_all("li", recursive=False), start=1):
             marker = f"{i}." if ordered else "-"
@@ -176,7 +199,7 @@ class _Walker:
                 if sub.name == "table":
                     self.walk_table(sub)
                 else:
-                    self.walk_list(sub, depth + 1)
+                    yield ("list", sub, depth + 1)
 
     def walk_table(self, table: Tag) -> None:
         caption = table.find("caption")
@@ -194,11 +217,21 @@ class HtmlLoader:
     extensions: tuple[str, ...] = (".html", ".htm", ".xhtml")
 
     def load(self, path: Path) -> ParsedDocument:
+        try:
+            return self._load(path)
+        except RecursionError as exc:  # a safety net: the walk itself no longer recurses
+            raise CorruptDocumentError(
+                str(path), "markup is nested too deeply to parse; simplify or re-export the page"
+            ) from exc
+
+    def _load(self, path: Path) -> ParsedDocument:
         text = read_utf8(path)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
             try:
                 soup = BeautifulSoup(text, "lxml")
+            except RecursionError:
+                raise
             except Exception as exc:  # lxml raises assorted types on garbage
                 raise CorruptDocumentError(str(path), f"cannot parse HTML: {exc}") from exc
         meta: dict[str, str] = {}

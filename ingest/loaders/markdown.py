@@ -19,10 +19,17 @@ _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 
 
 def split_front_matter(path: Path, text: str) -> tuple[dict[str, object], str]:
+    """The YAML front matter as a mapping, and the Markdown body after it."""
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
     try:
+        # Aliases (&a / *a) are refused: nested ones expand exponentially once the values are
+        # turned into strings (a "billion laughs" front matter), and metadata never needs them.
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(match.group(1))):
+            raise CorruptDocumentError(
+                str(path), "front matter uses YAML aliases (*name); write the values out in full"
+            )
         data = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as exc:
         raise CorruptDocumentError(str(path), f"front matter is not valid YAML: {exc}") from exc

@@ -10,14 +10,17 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pypdf
 from pypdf import PdfReader
-from pypdf.errors import FileNotDecryptedError, PdfReadError, PdfStreamError
+from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError, PdfStreamError
 
-from medcite.core.errors import CorruptDocumentError, EncryptedDocumentError
+from medcite.core.errors import CorruptDocumentError, EncryptedDocumentError, ResourceLimitError
 from medcite.core.types import Block, DocumentMetadata, ParsedDocument
 from medcite.ingest.normalize import clean_inline, dehyphenate
 
@@ -27,6 +30,40 @@ _EDGE_LINES = 3
 _REPEAT_SHARE = 0.3
 _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"^\s*(page\s*)?\d{1,4}(\s*of\s*\d{1,4})?\s*$", re.IGNORECASE)
+
+# The most bytes one stream may decode to. The largest page content stream in the real corpus
+# is 0.33 MB, so 20 MB is 60x headroom, while a decompression bomb (a 300 KB FlateDecode stream
+# that inflates to 300 MB) stops after 20 MB instead of pypdf's default 75 MB.
+MAX_STREAM_BYTES = 20_000_000
+_STREAM_LIMITS = (  # pypdf.Configuration fields (pypdf >= 6.x); fields a version lacks are skipped
+    "zlib_maximum_output_length",
+    "lzw_maximum_output_length",
+    "run_length_maximum_output_length",
+    "brotli_maximum_output_length",
+    "array_based_stream_maximum_output_length",
+)
+
+
+@contextmanager
+def stream_limits(max_bytes: int = MAX_STREAM_BYTES) -> Iterator[None]:
+    """pypdf's own decompression limits, tightened to `max_bytes` for this thread and block only
+    (pypdf raises LimitReachedError past them). Older pypdf without `apply_configuration` keeps
+    its built-in limits."""
+    apply = getattr(pypdf, "apply_configuration", None)
+    if apply is None:
+        yield
+        return
+    current = pypdf.get_configuration()
+    with apply(**{name: max_bytes for name in _STREAM_LIMITS if hasattr(current, name)}):
+        yield
+
+
+def _bomb(path: Path, where: str, exc: Exception) -> ResourceLimitError:
+    return ResourceLimitError(
+        str(path),
+        f"{where} inflates past the {MAX_STREAM_BYTES / 1e6:.0f} MB safety limit per stream "
+        f"(a decompression bomb or a damaged file; {exc})",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +153,12 @@ class PdfLoader:
     def _open(self, path: Path) -> PdfReader:
         try:
             reader = PdfReader(str(path), strict=False)
-        except (PdfReadError, PdfStreamError, ValueError, OSError, KeyError, TypeError) as exc:
-            raise CorruptDocumentError(str(path), f"not a readable PDF ({exc})") from exc
+        except LimitReachedError as exc:
+            raise _bomb(path, "a structure stream (xref or object stream)", exc) from exc
+        except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError) as exc:
+            raise CorruptDocumentError(
+                str(path), f"not a readable PDF ({exc}); truncated or damaged? download or export it again"
+            ) from exc
         if reader.is_encrypted:
             try:
                 ok = reader.decrypt("")  # owner-password-only PDFs open with an empty password
@@ -132,9 +173,15 @@ class PdfLoader:
         return reader
 
     def load(self, path: Path) -> ParsedDocument:
+        with stream_limits():
+            return self._load(path)
+
+    def _load(self, path: Path) -> ParsedDocument:
         reader = self._open(path)
         try:
             n_pages = len(reader.pages)
+        except LimitReachedError as exc:
+            raise ResourceLimitError(str(path), f"the page tree is too large or cyclic ({exc})") from exc
         except (PdfReadError, PdfStreamError, FileNotDecryptedError, KeyError) as exc:
             raise CorruptDocumentError(str(path), f"cannot read the page tree ({exc})") from exc
         raw_pages: list[list[str]] = []
@@ -142,6 +189,8 @@ class PdfLoader:
         for i in range(n_pages):
             try:
                 text = reader.pages[i].extract_text() or ""
+            except LimitReachedError as exc:  # stop at once: every page may share the bomb stream
+                raise _bomb(path, f"the content of page {i + 1}", exc) from exc
             except Exception as exc:  # pypdf raises many types on damaged content streams
                 log.warning("%s: page %d unreadable (%s); skipped", path, i + 1, exc)
                 failed += 1
@@ -162,7 +211,11 @@ class PdfLoader:
                     blocks.append(Block(text=cleaned, section=section, page=number))
             if starting:
                 current = starting[-1].path
-        meta: dict[str, Any] = dict(reader.metadata or {})
+        try:
+            meta: dict[str, Any] = dict(reader.metadata or {})
+        except Exception as exc:  # a damaged info dictionary costs the metadata, not the text
+            log.warning("%s: metadata unreadable (%s); ignored", path, exc)
+            meta = {}
         title = clean_inline(str(meta.get("/Title", "") or "")) or path.stem
         return ParsedDocument(
             metadata=DocumentMetadata(

@@ -88,3 +88,20 @@ class UnknownBackendError(MedciteError, ValueError):
 
 class SettingsError(MedciteError, ValueError):
     """A settings override names no known field."""
+
+
+# --- ingest: hostile input (tests/ingest/HOSTILE_INPUT.md) ------------------------------
+class ResourceLimitError(DocumentTooLargeError):
+    """Parsing the file would exceed a safety limit even though the file itself is small: a PDF
+    stream that inflates past the cap (a decompression bomb), say."""
+
+
+class FileUnreadableError(IngestError):
+    """The path is not a regular file that can be read: it vanished after it was listed, is a
+    broken or looping symbolic link, a pipe or a device, or the OS refused to read it."""
+
+
+class IngestCrashError(IngestError):
+    """A loader, the chunker or the embedder failed unexpectedly on this one file (a bug, or an
+    input they cannot handle, e.g. RecursionError or MemoryError); the file is skipped and the
+    rest of the batch goes on. The message names the original exception type."""
