@@ -8,7 +8,7 @@ SEED_QUESTION := What would be a 4th line treatment option for a patient with tr
 PACKAGE_FILES := $(shell find src ingest retrieval generation api eval models corpus -type f -not -path '*/__pycache__/*' -not -path 'models/.*' 2>/dev/null | sort | cksum | cut -d' ' -f1)
 STAMP := $(VENV)/.installed-$(PACKAGE_FILES)
 
-.PHONY: install llm demo test lint serve bench
+.PHONY: install llm browser demo test lint serve bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,7 +56,14 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint llm
+# The answer page's tests drive Debian's Chromium through Playwright (its own browser download
+# does not work offline); without it they skip.
+browser:
+	command -v chromium >/dev/null 2>&1 || (DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+		|| (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)) \
+		|| echo "chromium could not be installed: the browser tests will skip"
+
+test: lint llm browser
 	$(BIN)/python -m pytest
 
 serve: install

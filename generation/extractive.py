@@ -31,6 +31,7 @@ from medcite.generation.compose import (
     tried_terms,
 )
 from medcite.generation.injection import looks_like_instruction
+from medcite.generation.sentence_vectors import SentenceVectorCache
 from medcite.generation.sentences import split_sentences, without_list_marker
 from medcite.retrieval.query import understand
 from medcite.store.terms import tokenize
@@ -131,6 +132,7 @@ class ExtractiveGenerator:
     def __init__(self, embedder: Embedder, settings: Settings) -> None:
         self.embedder = embedder
         self.settings = settings
+        self.sentence_vectors = SentenceVectorCache(embedder, settings.answer.sentence_cache_size)
 
     def _weak_evidence(self, question: str, hits: Sequence[Hit]) -> str | None:
         """Why the evidence is too weak to answer from by the threshold rules, or None.
@@ -166,8 +168,8 @@ class ExtractiveGenerator:
         pool = [(s, h) for h in hits[:_PASSAGES_READ] for s in claim_sentences(h.chunk.text)]
         if not pool:
             return self._abstain(question, hits, ABSTAIN_NO_SENTENCE)
-        vectors = self.embedder.encode([focus] + [s for s, _ in pool])
-        qv, sv = vectors[0], vectors[1:]
+        qv = self.embedder.encode([focus])[0]
+        sv = self.sentence_vectors.encode([s for s, _ in pool])
         candidates = [
             _Candidate(
                 s,

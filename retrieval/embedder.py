@@ -151,7 +151,6 @@ class OnnxEmbedder:
         self._session = onnx_session(onnx_path)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self.dim = int(self._session.get_outputs()[0].shape[-1])
-        self._lock = threading.Lock()
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         feeds = onnx_feeds(self._tokenizer.encode(texts), self._inputs)
@@ -170,10 +169,11 @@ class OnnxEmbedder:
             from tqdm import tqdm
 
             starts = tqdm(starts, desc="encode", unit="batch")
-        with self._lock:
-            for start in starts:
-                idx = order[start : start + self.batch_size]
-                out[idx] = self._encode_batch([texts[i] for i in idx])
+        # no lock: InferenceSession.run is thread-safe and the tokenizer guards its own state, so
+        # a server's concurrent requests encode in parallel rather than queueing here
+        for start in starts:
+            idx = order[start : start + self.batch_size]
+            out[idx] = self._encode_batch([texts[i] for i in idx])
         return np.ascontiguousarray(out)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:

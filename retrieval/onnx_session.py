@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from medcite.core.settings import ModelSettings
 from medcite.paths import cache_dir
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,12 @@ def _options(ort: Any, level: str) -> Any:
     options = ort.SessionOptions()
     options.log_severity_level = 3
     options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
+    threads = ModelSettings().onnx_threads
+    if threads > 0:  # a server with several worker processes gives each a share of the cores
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+    # idle threads spinning between runs take CPU from the other requests of a busy server
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return options
 
 

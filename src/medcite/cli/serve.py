@@ -29,6 +29,10 @@ def serve(
 
     settings = settings_from(index, host=host, port=port, workers=workers)
     os.environ["MEDCITE_INDEX"] = str(settings.index.path)  # worker processes read it
+    if settings.server.workers > 1 and not os.environ.get("MEDCITE_ONNX_THREADS"):
+        # each worker process gets its share of the cores rather than all of them each
+        share = max(1, (os.cpu_count() or 1) // settings.server.workers)
+        os.environ["MEDCITE_ONNX_THREADS"] = str(share)
     uvicorn.run(
         "medcite.api.app:create_app_from_env",
         factory=True,

@@ -87,6 +87,7 @@ class ModelSettings(BaseSettings):
         ),
     )
     embedding_batch_size: int = 8  # small batches pad less: fastest on CPU for both backends
+    onnx_threads: int = 0  # onnxruntime intra-op threads per session; 0 = one per core
     reranker: str = "cross-encoder"  # registry name (RERANKERS)
     reranker_model: Path | None = None  # a cross-encoder folder; None = the shipped medical-reranker
     judge: str = "cross-encoder"  # registry name (JUDGES)
@@ -136,6 +137,7 @@ class AnswerSettings(BaseSettings):
     abstain_min_lexical: float = 0.34
     answer_max_sentences: int = 6  # bottom line (1-2) + sections + pitfalls
     answer_min_sentence_score: float = 0.33
+    sentence_cache_size: int = 100_000  # passage-sentence vectors kept in memory; 0 = none
     # Verification of generative backends' drafts (medcite.generation.enforce): off keeps only
     # the citation rules (numbers in range, every sentence cited), to measure what it adds.
     verify: bool = True
