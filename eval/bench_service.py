@@ -86,7 +86,7 @@ def start_server(
 
 
 def run_locust(url: str, endpoint: str, users: int, seconds: int, qfile: Path, out: Path) -> dict[str, float]:
-    locustfile = Path(__file__).with_name("locustfile.py")
+    locustfile = paths.package_dir("eval") / "locustfile.py"
     prefix = out / endpoint
     env = {**os.environ, "MEDCITE_LOAD_ENDPOINT": endpoint, "MEDCITE_LOAD_QUESTIONS": str(qfile)}
     command = [
