@@ -23,18 +23,6 @@ log = logging.getLogger("medcite.worker")
 _LOCK_WAIT_S = 600.0  # a CLI ingest may hold the index; wait for it rather than fail the job
 
 
-def _report_json(report: Any) -> dict[str, Any]:
-    return {
-        "added": report.added,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "duplicates": [{"path": p, "duplicate_of": d} for p, d in report.duplicates],
-        "failed": [vars(f) for f in report.failed],
-        "n_chunks": report.n_chunks,
-        "seconds": round(report.seconds, 2),
-    }
-
-
 def _run(engine: Engine, store: JobStore, job: Job) -> tuple[JobState, str, dict[str, Any]]:
     if job.kind is JobKind.delete:
         missing = engine.remove(job.doc_ids)
@@ -51,7 +39,7 @@ def _run(engine: Engine, store: JobStore, job: Job) -> tuple[JobState, str, dict
     store.update(job.job_id, progress=0.1, message=f"ingesting {len(paths)} file(s)")
     report = engine.ingest(paths, policy, progress=False)
     summary = report.summary()
-    body = _report_json(report)
+    body = report.as_json()
     if job.kind is JobKind.upload:
         store.update(job.job_id, doc_ids=report.added + report.updated + report.unchanged or job.doc_ids)
         if report.failed:

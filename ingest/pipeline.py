@@ -60,6 +60,18 @@ class IngestReport:
     def ok(self) -> bool:
         return not self.failed
 
+    def as_json(self) -> dict[str, object]:
+        """The stable JSON of a report (`medcite ingest --json`, an upload job's `report`)."""
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "duplicates": [{"path": p, "duplicate_of": d} for p, d in self.duplicates],
+            "failed": [vars(f) for f in self.failed],
+            "n_chunks": self.n_chunks,
+            "seconds": round(self.seconds, 2),
+        }
+
     def summary(self) -> str:
         parts = [
             f"{len(self.added)} added",

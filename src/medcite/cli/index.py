@@ -40,20 +40,7 @@ def ingest(
     except MedciteError as exc:
         fail(exc)
     if as_json:
-        print(
-            json.dumps(
-                {
-                    "added": report.added,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                    "duplicates": [{"path": p, "duplicate_of": d} for p, d in report.duplicates],
-                    "failed": [vars(f) for f in report.failed],
-                    "n_chunks": report.n_chunks,
-                    "seconds": round(report.seconds, 2),
-                },
-                indent=2,
-            )
-        )
+        print(json.dumps(report.as_json(), indent=2))
     else:
         err.print(f"[bold]ingest:[/] {report.summary()}")
         for path, twin in report.duplicates:
