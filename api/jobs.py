@@ -123,15 +123,14 @@ class JobStore:
         self.path = Path(index_root) / JOBS_DB
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once, kept by the file
             conn.executescript(_SCHEMA)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         conn.row_factory = sqlite3.Row
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=30000")
+        try:  # timeout=30: a writer waits for another process's transaction
             yield conn
         finally:
             conn.close()
